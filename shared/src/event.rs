@@ -1,0 +1,246 @@
+//! The normalised event: what a vendor module classifies a delivery into, what is claimed in the
+//! store, and the SQS envelope consumers receive with the vendor's payload embedded verbatim.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// What classification extracts from a verified body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    /// The routing key, e.g. `sales_order.updated`.
+    pub event_type: String,
+    /// Two deliveries share it only if they are the same event (see the README's table).
+    pub dedupe_key: String,
+    /// When the vendor says the event happened, if it says.
+    pub occurred_at: Option<OffsetDateTime>,
+    /// The entity the event is about (`sales_order:1442`), for FIFO ordering; `None` when the
+    /// payload names none, and then the vendor's events share one group.
+    pub entity: Option<String>,
+}
+
+/// A claimed event: everything needed to publish it, now or again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Stable identifier of the event, derived from vendor and dedupe key: every publication of
+    /// the same event carries the same `id`, so consumers can drop repeats.
+    pub id: String,
+    pub vendor: String,
+    pub event_type: String,
+    pub dedupe_key: String,
+    /// RFC 3339, when the first delivery was received.
+    pub received_at: String,
+    /// RFC 3339, when the vendor says it happened.
+    pub occurred_at: Option<String>,
+    /// FIFO `MessageGroupId`: the vendor and, where known, the entity.
+    pub message_group: String,
+    /// The verified body, exactly as received.
+    pub payload: String,
+}
+
+impl Event {
+    /// Builds the event of a classified delivery received at `received_at`.
+    pub fn new(
+        vendor: &str,
+        classified: Classified,
+        received_at: OffsetDateTime,
+        payload: String,
+    ) -> Self {
+        let message_group = match &classified.entity {
+            Some(entity) => format!("{vendor}:{entity}"),
+            None => vendor.to_string(),
+        };
+        Self {
+            id: event_id(vendor, &classified.dedupe_key),
+            vendor: vendor.to_string(),
+            event_type: classified.event_type,
+            dedupe_key: classified.dedupe_key,
+            received_at: rfc3339(received_at),
+            occurred_at: classified.occurred_at.map(rfc3339),
+            message_group,
+            payload,
+        }
+    }
+
+    /// The store's partition key: `<vendor>#<dedupe key>`.
+    pub fn pk(&self) -> String {
+        partition_key(&self.vendor, &self.dedupe_key)
+    }
+
+    /// FIFO `MessageDeduplicationId`: hex SHA-256 of the partition key (64 characters, within
+    /// SQS's 128 and its alphabet whatever the dedupe key contains).
+    pub fn deduplication_id(&self) -> String {
+        hex::encode(Sha256::digest(self.pk().as_bytes()))
+    }
+
+    /// The SQS message body: `{"id","vendor","eventType","dedupeKey","receivedAt","occurredAt",
+    /// "payload"}` with `payload` the vendor's JSON spliced in byte for byte.
+    pub fn envelope(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Head<'a> {
+            id: &'a str,
+            vendor: &'a str,
+            event_type: &'a str,
+            dedupe_key: &'a str,
+            received_at: &'a str,
+            occurred_at: Option<&'a str>,
+        }
+        let head = Head {
+            id: &self.id,
+            vendor: &self.vendor,
+            event_type: &self.event_type,
+            dedupe_key: &self.dedupe_key,
+            received_at: &self.received_at,
+            occurred_at: self.occurred_at.as_deref(),
+        };
+        // Serialising a struct of strings cannot fail; an empty head would still be valid JSON.
+        let head = serde_json::to_string(&head).unwrap_or_else(|_| String::from("{}"));
+        let open = head.strip_suffix('}').unwrap_or(&head);
+        let separator = if open.len() > 1 { "," } else { "" };
+        let mut body = String::with_capacity(open.len() + self.payload.len() + 16);
+        body.push_str(open);
+        body.push_str(separator);
+        body.push_str("\"payload\":");
+        body.push_str(&self.payload);
+        body.push('}');
+        body
+    }
+}
+
+/// `<vendor>#<dedupe key>`, the partition key of a claim.
+pub fn partition_key(vendor: &str, dedupe_key: &str) -> String {
+    format!("{vendor}#{dedupe_key}")
+}
+
+/// Hex SHA-256 of bytes: the dedupe key of vendors without an event id.
+pub fn body_digest(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+/// RFC 3339 in UTC, as stored and published.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// The event id: the first 16 bytes of SHA-256(`<vendor>#<dedupe key>`) in UUID form (version 8,
+/// "custom", RFC 9562), so it is the same for every delivery and publication of one event.
+fn event_id(vendor: &str, dedupe_key: &str) -> String {
+    let digest = Sha256::digest(partition_key(vendor, dedupe_key).as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn classified(key: &str) -> Classified {
+        Classified {
+            event_type: "sales_order.updated".into(),
+            dedupe_key: key.into(),
+            occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
+            entity: Some("sales_order:1442".into()),
+        }
+    }
+
+    #[test]
+    fn the_envelope_embeds_the_payload_byte_for_byte() {
+        let payload = "{ \"b\" : 1.50,\n  \"a\":\"\\u00e9\" }";
+        let event = Event::new(
+            "cyclesoftware",
+            classified("k1"),
+            datetime!(2026-11-23 12:00:00 UTC),
+            payload.into(),
+        );
+        let envelope = event.envelope();
+        assert!(
+            envelope.ends_with(&format!("\"payload\":{payload}}}")),
+            "{envelope}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&envelope).unwrap();
+        assert_eq!(parsed["id"], event.id.as_str());
+        assert_eq!(parsed["vendor"], "cyclesoftware");
+        assert_eq!(parsed["eventType"], "sales_order.updated");
+        assert_eq!(parsed["dedupeKey"], "k1");
+        assert_eq!(parsed["receivedAt"], "2026-11-23T12:00:00Z");
+        assert_eq!(parsed["occurredAt"], "2022-04-20T10:29:23.309Z");
+        assert_eq!(parsed["payload"]["b"], 1.5);
+        assert_eq!(parsed.as_object().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn occurred_at_is_null_when_unknown() {
+        let mut c = classified("k1");
+        c.occurred_at = None;
+        let event = Event::new("v", c, datetime!(2026-11-23 12:00:00 UTC), "[]".into());
+        let parsed: serde_json::Value = serde_json::from_str(&event.envelope()).unwrap();
+        assert!(parsed["occurredAt"].is_null());
+        assert_eq!(parsed["payload"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn the_id_depends_only_on_vendor_and_key() {
+        let at = datetime!(2026-11-23 12:00:00 UTC);
+        let a = Event::new("v", classified("k1"), at, "{}".into());
+        let b = Event::new(
+            "v",
+            classified("k1"),
+            at + time::Duration::hours(1),
+            "{\"x\":1}".into(),
+        );
+        let c = Event::new("v", classified("k2"), at, "{}".into());
+        let d = Event::new("w", classified("k1"), at, "{}".into());
+        assert_eq!(a.id, b.id);
+        assert_ne!(a.id, c.id);
+        assert_ne!(a.id, d.id);
+        assert_eq!(a.id.len(), 36);
+        assert_eq!(&a.id[14..15], "8", "version nibble");
+    }
+
+    #[test]
+    fn pk_group_and_deduplication_id() {
+        let event = Event::new(
+            "cyclesoftware",
+            classified("abc"),
+            datetime!(2026-11-23 12:00:00 UTC),
+            "{}".into(),
+        );
+        assert_eq!(event.pk(), "cyclesoftware#abc");
+        assert_eq!(event.message_group, "cyclesoftware:sales_order:1442");
+        assert_eq!(event.deduplication_id(), body_digest(b"cyclesoftware#abc"));
+        assert_eq!(event.deduplication_id().len(), 64);
+        let mut c = classified("abc");
+        c.entity = None;
+        let event = Event::new(
+            "cyclesoftware",
+            c,
+            datetime!(2026-11-23 12:00:00 UTC),
+            "{}".into(),
+        );
+        assert_eq!(event.message_group, "cyclesoftware");
+    }
+
+    #[test]
+    fn body_digest_is_sha256_hex() {
+        assert_eq!(
+            body_digest(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! SQS publisher: one SendMessage per queue, with the `vendor` and `eventType` message
+//! attributes, and group and deduplication ids for FIFO queues.
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::Client;
+
+use super::{is_fifo, Message, PublishError, Publisher, ATTRIBUTE_EVENT_TYPE, ATTRIBUTE_VENDOR};
+
+/// Publishes through one SQS client to any queue URL.
+#[derive(Debug, Clone)]
+pub struct SqsPublisher {
+    client: Client,
+}
+
+impl SqsPublisher {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+impl Publisher for SqsPublisher {
+    async fn publish(&self, queue_url: &str, message: &Message) -> Result<(), PublishError> {
+        let failed = |reason: String| PublishError {
+            queue: queue_url.to_string(),
+            reason,
+        };
+        let mut request = self
+            .client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(&message.body)
+            .message_attributes(
+                ATTRIBUTE_VENDOR,
+                string_attribute(&message.vendor).map_err(&failed)?,
+            )
+            .message_attributes(
+                ATTRIBUTE_EVENT_TYPE,
+                string_attribute(&message.event_type).map_err(&failed)?,
+            );
+        if is_fifo(queue_url) {
+            request = request
+                .message_group_id(&message.group_id)
+                .message_deduplication_id(&message.deduplication_id);
+        }
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| failed(format!("SQS SendMessage: {}", DisplayErrorContext(&error))))
+    }
+}
+
+fn string_attribute(value: &str) -> Result<MessageAttributeValue, String> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|error| format!("message attribute: {error}"))
+}

@@ -1,0 +1,121 @@
+//! The HTTP edge: a `lambda_http` request goes through the pipeline and comes back as a response.
+//! This is the one place where errors become statuses, and where each delivery is logged once.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use lambda_http::http::{header::CONTENT_TYPE, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::fanout::Publisher;
+use crate::pipeline::{Inbound, Pipeline, PipelineError, Receipt};
+use crate::store::ClaimStore;
+use crate::vendors::{ClassifyError, Vendor};
+
+/// Serves `pipeline` as a Lambda function behind API Gateway until the runtime stops it.
+pub async fn run<V, S, P, C>(pipeline: Pipeline<V, S, P, C>) -> Result<(), lambda_http::Error>
+where
+    V: Vendor,
+    S: ClaimStore + 'static,
+    P: Publisher + 'static,
+    C: Clock + 'static,
+{
+    let pipeline = Arc::new(pipeline);
+    lambda_http::run(lambda_http::service_fn(move |request: Request| {
+        let pipeline = Arc::clone(&pipeline);
+        async move { Ok::<_, Infallible>(respond(&pipeline, &request).await) }
+    }))
+    .await
+}
+
+/// Runs one request through the pipeline and answers it; logs one line per delivery with no
+/// secret, signature or payload in it.
+pub async fn respond<V, S, P, C>(
+    pipeline: &Pipeline<V, S, P, C>,
+    request: &Request,
+) -> Response<Body>
+where
+    V: Vendor,
+    S: ClaimStore,
+    P: Publisher,
+    C: Clock,
+{
+    let started = Instant::now();
+    let inbound = Inbound {
+        path: request.uri().path(),
+        headers: request.headers(),
+        body: request.body().as_ref(),
+    };
+    let result = pipeline.receive(inbound).await;
+    let status = status_of(&result);
+    let request_id = request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone());
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let vendor = pipeline.vendor().name();
+    match &result {
+        Ok(receipt) => tracing::info!(
+            request_id,
+            vendor,
+            event_type = %receipt.event_type,
+            dedupe_key = %receipt.dedupe_key,
+            outcome = receipt.outcome.as_str(),
+            status = status.as_u16(),
+            secret_index = receipt.secret_index,
+            published = receipt.published,
+            duration_ms,
+            "delivery taken in"
+        ),
+        Err(error) => tracing::warn!(
+            request_id,
+            vendor,
+            outcome = "rejected",
+            status = status.as_u16(),
+            reason = %error,
+            duration_ms,
+            "delivery refused"
+        ),
+    }
+    json_response(status, &body_of(&result))
+}
+
+/// The status DESIGN.md gives for each result.
+pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
+    match result {
+        Ok(_) => StatusCode::OK,
+        Err(PipelineError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
+        Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
+        Err(PipelineError::Invalid(_)) => StatusCode::BAD_REQUEST,
+        Err(PipelineError::Store(_) | PipelineError::Publish(_)) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The body the caller sees: the outcome and id, or a fixed message with no internal detail.
+fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
+    match result {
+        Ok(receipt) => json!({ "status": receipt.outcome.as_str(), "id": receipt.id }),
+        Err(PipelineError::TooLarge { limit, .. }) => {
+            json!({ "error": format!("the body is larger than {limit} bytes") })
+        }
+        Err(PipelineError::Unauthenticated(_)) => json!({ "error": "unauthorized" }),
+        // Classification messages name a field and a rule, never a value from the body.
+        Err(PipelineError::Invalid(error)) => json!({ "error": error.to_string() }),
+        Err(PipelineError::Store(_) | PipelineError::Publish(_)) => {
+            json!({ "error": "temporarily unavailable, please retry" })
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        lambda_http::http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

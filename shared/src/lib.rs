@@ -1,0 +1,13 @@
+//! `webhook-core`: everything the webhook functions share — verification, the event model,
+//! vendor models, the claim store, fan-out, the pipeline and its HTTP edge.
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod event;
+pub mod fanout;
+pub mod http;
+pub mod pipeline;
+pub mod store;
+pub mod vendors;
+pub mod verify;

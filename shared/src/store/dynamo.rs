@@ -1,0 +1,292 @@
+//! DynamoDB claim store: one conditional PutItem per claim that returns the existing item when
+//! the condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`, no extra read), and one
+//! UpdateItem to settle.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+use time::OffsetDateTime;
+
+use super::{Claim, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, StoreError, StoredClaim};
+use crate::event::{rfc3339, Event};
+
+/// Partition key attribute: `<vendor>#<dedupe key>`.
+pub const ATTR_PK: &str = "pk";
+/// TTL attribute, epoch seconds.
+pub const ATTR_EXPIRES_AT: &str = "expiresAt";
+const ATTR_ID: &str = "id";
+const ATTR_VENDOR: &str = "vendor";
+const ATTR_EVENT_TYPE: &str = "eventType";
+const ATTR_DEDUPE_KEY: &str = "dedupeKey";
+const ATTR_STATUS: &str = "status";
+const ATTR_RECEIVED_AT: &str = "receivedAt";
+const ATTR_OCCURRED_AT: &str = "occurredAt";
+const ATTR_PUBLISHED_AT: &str = "publishedAt";
+const ATTR_PAYLOAD: &str = "payload";
+const ATTR_QUEUES: &str = "queues";
+const ATTR_MESSAGE_GROUP: &str = "messageGroup";
+
+/// A claim is new when no item has its key, or when the item there has expired but DynamoDB's
+/// TTL sweeper (which runs within days, not on time) has not removed it yet.
+const CLAIM_CONDITION: &str = "attribute_not_exists(pk) OR expiresAt < :now";
+
+/// Claims in one DynamoDB table whose partition key is `pk` (S).
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+impl ClaimStore for DynamoStore {
+    async fn claim(&self, claim: &Claim, now: OffsetDateTime) -> Result<ClaimOutcome, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(claim)))
+            .condition_expression(CLAIM_CONDITION)
+            .expression_attribute_values(":now", number(now.unix_timestamp()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimOutcome::Claimed),
+            Err(error) => match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                    let pk = claim.event.pk();
+                    let item = failed.item().ok_or(StoreError::Corrupt {
+                        pk: pk.clone(),
+                        attribute: ATTR_PK,
+                    })?;
+                    Ok(ClaimOutcome::Existing(Box::new(from_item(item)?)))
+                }
+                _ => Err(unavailable("PutItem", &error)),
+            },
+        }
+    }
+
+    async fn settle(&self, pk: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ATTR_PK, AttributeValue::S(pk.to_string()))
+            .update_expression("SET #status = :published, #publishedAt = :at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", ATTR_STATUS)
+            .expression_attribute_names("#publishedAt", ATTR_PUBLISHED_AT)
+            .expression_attribute_values(":published", text(ClaimStatus::Published.as_str()))
+            .expression_attribute_values(":at", text(&rfc3339(at)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Err(StoreError::NotFound { pk: pk.to_string() })
+                }
+                _ => Err(unavailable("UpdateItem", &error)),
+            },
+        }
+    }
+}
+
+impl ClaimLookup for DynamoStore {
+    async fn load(&self, pk: &str) -> Result<Option<StoredClaim>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(ATTR_PK, AttributeValue::S(pk.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|error| unavailable("GetItem", &error))?;
+        output.item().map(from_item).transpose()
+    }
+}
+
+fn unavailable<E: std::error::Error>(operation: &str, error: &E) -> StoreError {
+    StoreError::Unavailable(format!(
+        "DynamoDB {operation}: {}",
+        DisplayErrorContext(error)
+    ))
+}
+
+fn text(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
+fn number(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The item of a new claim (status RECEIVED).
+fn to_item(claim: &Claim) -> HashMap<String, AttributeValue> {
+    let event = &claim.event;
+    let mut item = HashMap::from([
+        (ATTR_PK.to_string(), text(&event.pk())),
+        (ATTR_ID.to_string(), text(&event.id)),
+        (ATTR_VENDOR.to_string(), text(&event.vendor)),
+        (ATTR_EVENT_TYPE.to_string(), text(&event.event_type)),
+        (ATTR_DEDUPE_KEY.to_string(), text(&event.dedupe_key)),
+        (
+            ATTR_STATUS.to_string(),
+            text(ClaimStatus::Received.as_str()),
+        ),
+        (ATTR_RECEIVED_AT.to_string(), text(&event.received_at)),
+        (ATTR_EXPIRES_AT.to_string(), number(claim.expires_at)),
+        (ATTR_PAYLOAD.to_string(), text(&event.payload)),
+        (ATTR_MESSAGE_GROUP.to_string(), text(&event.message_group)),
+        (
+            ATTR_QUEUES.to_string(),
+            AttributeValue::L(claim.queues.iter().map(|q| text(q)).collect()),
+        ),
+    ]);
+    if let Some(occurred_at) = &event.occurred_at {
+        item.insert(ATTR_OCCURRED_AT.to_string(), text(occurred_at));
+    }
+    item
+}
+
+fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, StoreError> {
+    let pk = item
+        .get(ATTR_PK)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
+    let corrupt = |attribute: &'static str| StoreError::Corrupt {
+        pk: pk.clone(),
+        attribute,
+    };
+    let string = |attribute: &'static str| -> Result<String, StoreError> {
+        item.get(attribute)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| corrupt(attribute))
+    };
+    let status = ClaimStatus::parse(&string(ATTR_STATUS)?).ok_or_else(|| corrupt(ATTR_STATUS))?;
+    let expires_at = item
+        .get(ATTR_EXPIRES_AT)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| corrupt(ATTR_EXPIRES_AT))?;
+    let queues = item
+        .get(ATTR_QUEUES)
+        .and_then(|v| v.as_l().ok())
+        .ok_or_else(|| corrupt(ATTR_QUEUES))?
+        .iter()
+        .map(|q| q.as_s().cloned().map_err(|_| corrupt(ATTR_QUEUES)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let occurred_at = match item.get(ATTR_OCCURRED_AT) {
+        None | Some(AttributeValue::Null(_)) => None,
+        Some(value) => Some(
+            value
+                .as_s()
+                .cloned()
+                .map_err(|_| corrupt(ATTR_OCCURRED_AT))?,
+        ),
+    };
+    let event = Event {
+        id: string(ATTR_ID)?,
+        vendor: string(ATTR_VENDOR)?,
+        event_type: string(ATTR_EVENT_TYPE)?,
+        dedupe_key: string(ATTR_DEDUPE_KEY)?,
+        received_at: string(ATTR_RECEIVED_AT)?,
+        occurred_at,
+        message_group: string(ATTR_MESSAGE_GROUP)?,
+        payload: string(ATTR_PAYLOAD)?,
+    };
+    Ok(StoredClaim {
+        claim: Claim {
+            event,
+            queues,
+            expires_at,
+        },
+        status,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Classified;
+    use time::macros::datetime;
+
+    fn claim(occurred: bool) -> Claim {
+        let classified = Classified {
+            event_type: "sales_order.created".into(),
+            dedupe_key: "k-1".into(),
+            occurred_at: occurred.then_some(datetime!(2022-04-20 10:29:23.309 UTC)),
+            entity: Some("sales_order:1".into()),
+        };
+        Claim {
+            event: Event::new(
+                "cyclesoftware",
+                classified,
+                datetime!(2026-11-23 12:00:00 UTC),
+                "{\"a\":1}".into(),
+            ),
+            queues: vec![
+                "https://sqs.eu-west-1.amazonaws.com/1/a".into(),
+                "https://sqs/b.fifo".into(),
+            ],
+            expires_at: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn an_item_round_trips_to_the_same_claim() {
+        for occurred in [true, false] {
+            let claim = claim(occurred);
+            let item = to_item(&claim);
+            assert_eq!(item[ATTR_PK].as_s().unwrap(), "cyclesoftware#k-1");
+            assert_eq!(item[ATTR_STATUS].as_s().unwrap(), "RECEIVED");
+            assert_eq!(item[ATTR_EXPIRES_AT].as_n().unwrap(), "1800000000");
+            assert_eq!(item.contains_key(ATTR_OCCURRED_AT), occurred);
+            let stored = from_item(&item).unwrap();
+            assert_eq!(
+                stored,
+                StoredClaim {
+                    claim,
+                    status: ClaimStatus::Received
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn an_item_missing_an_attribute_is_reported_as_corrupt() {
+        let mut item = to_item(&claim(true));
+        item.remove(ATTR_PAYLOAD);
+        assert_eq!(
+            from_item(&item),
+            Err(StoreError::Corrupt {
+                pk: "cyclesoftware#k-1".into(),
+                attribute: ATTR_PAYLOAD
+            })
+        );
+        let mut item = to_item(&claim(true));
+        item.insert(ATTR_STATUS.into(), text("LOST"));
+        assert!(matches!(
+            from_item(&item),
+            Err(StoreError::Corrupt {
+                attribute: ATTR_STATUS,
+                ..
+            })
+        ));
+    }
+}
