@@ -1,1 +1,7 @@
+//! Support for the workspace-level tests: moto in server mode, AWS clients pointed at it, and
+//! signed deliveries to send through the pipeline.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+pub mod deliveries;
+pub mod moto;

@@ -1,13 +1,20 @@
-//! In-memory publisher: keeps what was sent per queue, and fails on demand for chosen queues.
+//! In-memory publisher with SQS's observable rules: a queue must exist, and a FIFO queue drops a
+//! message whose deduplication id it has already taken. Fails on demand, for failure tests.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
-use super::{Message, PublishError, Publisher};
+use super::{is_fifo, Message, PublishError, Publisher};
+
+#[derive(Debug, Default)]
+struct Queue {
+    messages: Vec<Message>,
+    deduplication_ids: HashSet<String>,
+}
 
 #[derive(Debug, Default)]
 struct State {
-    sent: HashMap<String, Vec<Message>>,
+    queues: HashMap<String, Queue>,
     failing: HashSet<String>,
     fail_all: bool,
     attempts: usize,
@@ -20,18 +27,32 @@ pub struct MemoryPublisher {
 }
 
 impl MemoryPublisher {
-    pub fn new() -> Self {
-        Self::default()
+    /// A publisher whose only queues are `queue_urls`.
+    pub fn with_queues<Q: AsRef<str>>(queue_urls: &[Q]) -> Self {
+        let publisher = Self::default();
+        for url in queue_urls {
+            publisher.create_queue(url.as_ref());
+        }
+        publisher
     }
 
-    /// The messages `queue_url` received, in order.
+    /// Makes `queue_url` exist (FIFO if it ends in `.fifo`).
+    pub fn create_queue(&self, queue_url: &str) {
+        self.lock().queues.entry(queue_url.to_string()).or_default();
+    }
+
+    /// The messages `queue_url` holds, in order.
     pub fn sent(&self, queue_url: &str) -> Vec<Message> {
-        self.lock().sent.get(queue_url).cloned().unwrap_or_default()
+        self.lock()
+            .queues
+            .get(queue_url)
+            .map(|queue| queue.messages.clone())
+            .unwrap_or_default()
     }
 
-    /// Number of messages sent to all queues.
+    /// Number of messages held by all queues.
     pub fn total_sent(&self) -> usize {
-        self.lock().sent.values().map(Vec::len).sum()
+        self.lock().queues.values().map(|queue| queue.messages.len()).sum()
     }
 
     /// Number of publish calls, failed ones included.
@@ -55,27 +76,31 @@ impl MemoryPublisher {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Publisher for MemoryPublisher {
+    /// FIFO deduplication is kept forever here, where SQS keeps it five minutes: tests that
+    /// depend on the window's end belong against the emulator.
     async fn publish(&self, queue_url: &str, message: &Message) -> Result<(), PublishError> {
+        let failed = |reason: &str| PublishError {
+            queue: queue_url.to_string(),
+            reason: reason.to_string(),
+        };
         let mut state = self.lock();
         state.attempts += 1;
         if state.fail_all || state.failing.contains(queue_url) {
-            return Err(PublishError {
-                queue: queue_url.to_string(),
-                reason: "memory publisher switched off".into(),
-            });
+            return Err(failed("memory publisher switched off"));
         }
-        state
-            .sent
-            .entry(queue_url.to_string())
-            .or_default()
-            .push(message.clone());
+        let queue = state
+            .queues
+            .get_mut(queue_url)
+            .ok_or_else(|| failed("the queue does not exist"))?;
+        if is_fifo(queue_url) && !queue.deduplication_ids.insert(message.deduplication_id.clone()) {
+            return Ok(());
+        }
+        queue.messages.push(message.clone());
         Ok(())
     }
 }

@@ -64,3 +64,9 @@ pub struct PublishError {
     pub queue: String,
     pub reason: String,
 }
+
+impl<T: Publisher + ?Sized> Publisher for std::sync::Arc<T> {
+    fn publish(&self, queue_url: &str, message: &Message) -> impl Future<Output = Result<(), PublishError>> + Send {
+        (**self).publish(queue_url, message)
+    }
+}

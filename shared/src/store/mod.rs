@@ -102,3 +102,19 @@ pub enum StoreError {
     #[error("claim {pk} does not exist")]
     NotFound { pk: String },
 }
+
+impl<T: ClaimStore + ?Sized> ClaimStore for std::sync::Arc<T> {
+    fn claim(&self, claim: &Claim, now: OffsetDateTime) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send {
+        (**self).claim(claim, now)
+    }
+
+    fn settle(&self, pk: &str, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).settle(pk, at)
+    }
+}
+
+impl<T: ClaimLookup + ?Sized> ClaimLookup for std::sync::Arc<T> {
+    fn load(&self, pk: &str) -> impl Future<Output = Result<Option<StoredClaim>, StoreError>> + Send {
+        (**self).load(pk)
+    }
+}

@@ -1,0 +1,65 @@
+//! Deliveries as vendors send them: CycleSoftware bodies signed with a development secret, as
+//! `lambda_http` requests, and the configuration of a pipeline that accepts them.
+
+use std::collections::HashMap;
+
+use lambda_http::http::Request as HttpRequest;
+use lambda_http::{Body, Request};
+use webhook_core::config::{self, Config};
+use webhook_core::vendors::cyclesoftware::{CycleSoftware, SIGNATURE_HEADER};
+use webhook_core::verify::{sign, Secret};
+
+/// The development secret deliveries are signed with.
+pub const DEV_SECRET: &str = "dev-cyclesoftware-secret";
+
+/// A CycleSoftware body with the given envelope id and event name.
+pub fn cyclesoftware_body(id: &str, event_name: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","account_id":1,"event_name":"{event_name}","event_timestamp":1650450563.309,"payload":{{"sales_order_id":1442,"status_id":2}}}}"#
+    )
+}
+
+/// `body` as CycleSoftware posts it, signed with `secret`.
+pub fn signed_with(secret: &str, body: &str) -> Request {
+    let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");
+    HttpRequest::builder()
+        .method("POST")
+        .uri("https://example.execute-api.eu-west-1.amazonaws.com/cyclesoftware")
+        .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, sign(&secret, body.as_bytes()))
+        .body(Body::from(body.to_string()))
+        .expect("valid request")
+}
+
+/// `body` signed with the development secret.
+pub fn signed(body: &str) -> Request {
+    signed_with(DEV_SECRET, body)
+}
+
+/// `body` with no signature header.
+pub fn unsigned(body: &str) -> Request {
+    HttpRequest::builder()
+        .method("POST")
+        .uri("/cyclesoftware")
+        .body(Body::from(body.to_string()))
+        .expect("valid request")
+}
+
+/// The CycleSoftware configuration for `table` and the `FANOUT` rules given.
+pub fn cyclesoftware_config(table: &str, fanout: &str) -> Config {
+    let variables = HashMap::from([
+        (config::EVENTS_TABLE, table.to_string()),
+        (config::FANOUT, fanout.to_string()),
+        (config::WEBHOOK_SECRETS, DEV_SECRET.to_string()),
+    ]);
+    Config::from_lookup(&CycleSoftware, |name| variables.get(name).cloned()).expect("valid test configuration")
+}
+
+/// The status code and JSON body of a response.
+pub fn status_and_json(response: &lambda_http::Response<Body>) -> (u16, serde_json::Value) {
+    let body: &[u8] = response.body().as_ref();
+    (
+        response.status().as_u16(),
+        serde_json::from_slice(body).expect("responses are JSON"),
+    )
+}

@@ -1,0 +1,224 @@
+//! Starts moto in server mode once per test process, on a port the OS picks, and gives AWS
+//! clients that reach it through the real SDK. Moto stops when the test process exits (it
+//! watches the stdin pipe the harness holds). If moto is not installed the tests fail, saying
+//! how to install it: they never skip.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+
+/// The moto version `make test` installs; keep in step with the Makefile.
+pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+
+/// A running moto server.
+#[derive(Debug)]
+pub struct Moto {
+    pub endpoint: String,
+    /// Held so that moto's stdin stays open for the life of the test process.
+    _process: Mutex<Child>,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+/// The process-wide moto server, started on first use.
+pub fn moto() -> &'static Moto {
+    MOTO.get_or_init(|| Moto::start().unwrap_or_else(|message| panic!("{message}")))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `MOTO_PYTHON` if set, else the project's `.venv`, else `python3` on the PATH.
+fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("MOTO_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let venv = workspace_root().join(".venv/bin/python");
+    if venv.exists() {
+        return venv;
+    }
+    PathBuf::from("python3")
+}
+
+fn install_hint(python: &Path) -> String {
+    format!(
+        "moto is not available to {python}. Run `make test`, which installs it into .venv, or \
+         install it yourself: `python3 -m venv .venv && .venv/bin/pip install '{MOTO_REQUIREMENT}'` \
+         (or set MOTO_PYTHON to a Python that has it).",
+        python = python.display()
+    )
+}
+
+impl Moto {
+    fn start() -> Result<Self, String> {
+        let python = python();
+        let script = workspace_root().join("tests/support/moto_server.py");
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot run {}: {error}. {}", python.display(), install_hint(&python)))?;
+        let stdout = child.stdout.take().ok_or("moto's stdout is not piped")?;
+        let mut first_line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .map_err(|error| format!("reading moto's port: {error}"))?;
+        let port: u16 = match first_line.trim().parse() {
+            Ok(port) => port,
+            Err(_) => {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ignored = pipe.read_to_string(&mut stderr);
+                }
+                let _ignored = child.kill();
+                return Err(format!(
+                    "moto did not start.\n{}\nmoto said: {}",
+                    install_hint(&python),
+                    stderr.trim()
+                ));
+            }
+        };
+        Ok(Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _process: Mutex::new(child),
+        })
+    }
+
+    /// SDK configuration reaching this server with dummy credentials.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        sdk_config_for(&self.endpoint).await
+    }
+}
+
+/// SDK configuration for any endpoint (a closed port makes a client that always fails), with the
+/// production timeouts and a single attempt so that failure tests do not wait for retries.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+        .endpoint_url(endpoint)
+        .timeout_config(webhook_core::aws::timeouts())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .load()
+        .await
+}
+
+/// An endpoint where nothing listens: connections are refused at once.
+pub fn closed_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A name no other test in this process uses.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Creates an events table as the contract in DESIGN.md describes it: `pk` (S) hash key,
+/// on-demand billing.
+pub async fn create_events_table(client: &aws_sdk_dynamodb::Client) -> String {
+    let name = unique_name("events");
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .send()
+        .await
+        .expect("create table");
+    name
+}
+
+/// Creates a standard queue, or a FIFO queue when `fifo`; returns its URL.
+pub async fn create_queue(client: &aws_sdk_sqs::Client, fifo: bool) -> String {
+    let mut request = client.create_queue();
+    if fifo {
+        request = request
+            .queue_name(format!("{}.fifo", unique_name("queue")))
+            .attributes(QueueAttributeName::FifoQueue, "true");
+    } else {
+        request = request.queue_name(unique_name("queue"));
+    }
+    request
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}
+
+/// A message as a consumer receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub body: String,
+    pub vendor: Option<String>,
+    pub event_type: Option<String>,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+}
+
+/// Every message waiting on the queue (received, so invisible to later calls).
+pub async fn drain(client: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Received> {
+    let mut all = Vec::new();
+    loop {
+        let output = client
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .expect("receive message");
+        let messages = output.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return all;
+        }
+        for message in messages {
+            let attribute = |name: &str| {
+                message
+                    .message_attributes()
+                    .and_then(|attributes| attributes.get(name))
+                    .and_then(|value| value.string_value().map(String::from))
+            };
+            let system = |name: MessageSystemAttributeName| message.attributes().and_then(|a| a.get(&name)).cloned();
+            all.push(Received {
+                body: message.body().unwrap_or_default().to_string(),
+                vendor: attribute("vendor"),
+                event_type: attribute("eventType"),
+                group_id: system(MessageSystemAttributeName::MessageGroupId),
+                deduplication_id: system(MessageSystemAttributeName::MessageDeduplicationId),
+            });
+        }
+    }
+}
