@@ -8,7 +8,10 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use webhook_core::event::{Classified, Event};
 use webhook_core::fanout::{is_fifo, MemoryPublisher, Message, Publisher, SqsPublisher};
-use webhook_core::store::{Claim, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, DynamoStore, MemoryStore, StoreError, StoredClaim};
+use webhook_core::store::{
+    Claim, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, DynamoStore, MemoryStore,
+    StoreError, StoredClaim,
+};
 use webhook_tests::moto::{self, Received};
 
 const NOW: OffsetDateTime = datetime!(2026-11-23 12:00:00 UTC);
@@ -21,8 +24,16 @@ fn claim_of(key: &str, received_at: OffsetDateTime) -> Claim {
         entity: Some("sales_order:1442".into()),
     };
     Claim {
-        event: Event::new("cyclesoftware", classified, received_at, format!(r#"{{"id":"{key}","x":[1,2]}}"#)),
-        queues: vec!["https://sqs.eu-west-1.amazonaws.com/1/a".into(), "https://sqs.eu-west-1.amazonaws.com/1/b.fifo".into()],
+        event: Event::new(
+            "cyclesoftware",
+            classified,
+            received_at,
+            format!(r#"{{"id":"{key}","x":[1,2]}}"#),
+        ),
+        queues: vec![
+            "https://sqs.eu-west-1.amazonaws.com/1/a".into(),
+            "https://sqs.eu-west-1.amazonaws.com/1/b.fifo".into(),
+        ],
         expires_at: (received_at + Duration::days(7)).unix_timestamp(),
     }
 }
@@ -39,46 +50,99 @@ mod store_scenarios {
 
     pub async fn a_new_claim_is_stored_received<S: ClaimStore + ClaimLookup>(store: S) {
         let claim = claim_of("new-1", NOW);
-        assert_eq!(store.claim(&claim, NOW).await.unwrap(), ClaimOutcome::Claimed);
+        assert_eq!(
+            store.claim(&claim, NOW).await.unwrap(),
+            ClaimOutcome::Claimed
+        );
         let stored = store.load(&claim.event.pk()).await.unwrap();
-        assert_eq!(stored, Some(StoredClaim { claim, status: ClaimStatus::Received }));
+        assert_eq!(
+            stored,
+            Some(StoredClaim {
+                claim,
+                status: ClaimStatus::Received
+            })
+        );
         assert_eq!(store.load("cyclesoftware#absent").await.unwrap(), None);
     }
 
     pub async fn a_second_claim_returns_the_first_as_stored<S: ClaimStore + ClaimLookup>(store: S) {
         let first = claim_of("dup-1", NOW);
         let later = claim_of("dup-1", NOW + Duration::minutes(5));
-        assert_eq!(store.claim(&first, NOW).await.unwrap(), ClaimOutcome::Claimed);
-        let outcome = store.claim(&later, NOW + Duration::minutes(5)).await.unwrap();
         assert_eq!(
-            outcome,
-            ClaimOutcome::Existing(Box::new(StoredClaim { claim: first.clone(), status: ClaimStatus::Received }))
+            store.claim(&first, NOW).await.unwrap(),
+            ClaimOutcome::Claimed
         );
-        store.settle(&first.event.pk(), NOW + Duration::minutes(6)).await.unwrap();
-        let outcome = store.claim(&later, NOW + Duration::minutes(7)).await.unwrap();
+        let outcome = store
+            .claim(&later, NOW + Duration::minutes(5))
+            .await
+            .unwrap();
         assert_eq!(
             outcome,
-            ClaimOutcome::Existing(Box::new(StoredClaim { claim: first, status: ClaimStatus::Published }))
+            ClaimOutcome::Existing(Box::new(StoredClaim {
+                claim: first.clone(),
+                status: ClaimStatus::Received
+            }))
+        );
+        store
+            .settle(&first.event.pk(), NOW + Duration::minutes(6))
+            .await
+            .unwrap();
+        let outcome = store
+            .claim(&later, NOW + Duration::minutes(7))
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            ClaimOutcome::Existing(Box::new(StoredClaim {
+                claim: first,
+                status: ClaimStatus::Published
+            }))
         );
     }
 
     pub async fn an_expired_claim_is_replaced<S: ClaimStore + ClaimLookup>(store: S) {
         let first = claim_of("ttl-1", NOW);
-        assert_eq!(store.claim(&first, NOW).await.unwrap(), ClaimOutcome::Claimed);
+        assert_eq!(
+            store.claim(&first, NOW).await.unwrap(),
+            ClaimOutcome::Claimed
+        );
         store.settle(&first.event.pk(), NOW).await.unwrap();
         let at_expiry = OffsetDateTime::from_unix_timestamp(first.expires_at).unwrap();
-        assert!(matches!(store.claim(&first, at_expiry).await.unwrap(), ClaimOutcome::Existing(_)));
+        assert!(matches!(
+            store.claim(&first, at_expiry).await.unwrap(),
+            ClaimOutcome::Existing(_)
+        ));
         let after = at_expiry + Duration::seconds(1);
         let again = claim_of("ttl-1", after);
-        assert_eq!(store.claim(&again, after).await.unwrap(), ClaimOutcome::Claimed);
+        assert_eq!(
+            store.claim(&again, after).await.unwrap(),
+            ClaimOutcome::Claimed
+        );
         let stored = store.load(&again.event.pk()).await.unwrap().unwrap();
-        assert_eq!(stored, StoredClaim { claim: again, status: ClaimStatus::Received });
+        assert_eq!(
+            stored,
+            StoredClaim {
+                claim: again,
+                status: ClaimStatus::Received
+            }
+        );
     }
 
     pub async fn settling_an_unknown_claim_fails<S: ClaimStore + ClaimLookup>(store: S) {
-        let error = store.settle("cyclesoftware#never-claimed", NOW).await.unwrap_err();
-        assert_eq!(error, StoreError::NotFound { pk: "cyclesoftware#never-claimed".into() });
-        assert_eq!(store.load("cyclesoftware#never-claimed").await.unwrap(), None);
+        let error = store
+            .settle("cyclesoftware#never-claimed", NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            StoreError::NotFound {
+                pk: "cyclesoftware#never-claimed".into()
+            }
+        );
+        assert_eq!(
+            store.load("cyclesoftware#never-claimed").await.unwrap(),
+            None
+        );
     }
 
     pub async fn keys_are_independent<S: ClaimStore + ClaimLookup>(store: S) {
@@ -87,14 +151,23 @@ mod store_scenarios {
         assert_eq!(store.claim(&a, NOW).await.unwrap(), ClaimOutcome::Claimed);
         assert_eq!(store.claim(&b, NOW).await.unwrap(), ClaimOutcome::Claimed);
         store.settle(&a.event.pk(), NOW).await.unwrap();
-        assert_eq!(store.load(&b.event.pk()).await.unwrap().unwrap().status, ClaimStatus::Received);
+        assert_eq!(
+            store.load(&b.event.pk()).await.unwrap().unwrap().status,
+            ClaimStatus::Received
+        );
     }
 
     pub async fn concurrent_claims_of_one_key_claim_it_once<S: ClaimStore + ClaimLookup>(store: S) {
         let claim = claim_of("race-1", NOW);
         let outcomes = join_all((0..16).map(|_| store.claim(&claim, NOW))).await;
-        let claimed = outcomes.iter().filter(|o| matches!(o, Ok(ClaimOutcome::Claimed))).count();
-        let existing = outcomes.iter().filter(|o| matches!(o, Ok(ClaimOutcome::Existing(_)))).count();
+        let claimed = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(ClaimOutcome::Claimed)))
+            .count();
+        let existing = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(ClaimOutcome::Existing(_))))
+            .count();
         assert_eq!((claimed, existing), (1, 15), "{outcomes:?}");
     }
 }
@@ -183,7 +256,10 @@ struct SqsQueues {
 impl SqsQueues {
     async fn new() -> Self {
         let client = aws_sdk_sqs::Client::new(&moto::moto().sdk_config().await);
-        Self { publisher: SqsPublisher::new(client.clone()), client }
+        Self {
+            publisher: SqsPublisher::new(client.clone()),
+            client,
+        }
     }
 }
 
@@ -224,7 +300,11 @@ mod publisher_scenarios {
         );
     }
 
-    pub async fn a_fifo_queue_gets_group_and_deduplication_ids_and_drops_repeats<B: QueueBackend>(backend: B) {
+    pub async fn a_fifo_queue_gets_group_and_deduplication_ids_and_drops_repeats<
+        B: QueueBackend,
+    >(
+        backend: B,
+    ) {
         let queue = backend.create_queue(true).await;
         let message = message();
         backend.publisher().publish(&queue, &message).await.unwrap();
@@ -232,14 +312,24 @@ mod publisher_scenarios {
         let received = backend.received(&queue).await;
         assert_eq!(received.len(), 1, "{received:?}");
         assert_eq!(received[0].body, message.body);
-        assert_eq!(received[0].group_id.as_deref(), Some("cyclesoftware:sales_order:1442"));
-        assert_eq!(received[0].deduplication_id.as_deref(), Some(message.deduplication_id.as_str()));
+        assert_eq!(
+            received[0].group_id.as_deref(),
+            Some("cyclesoftware:sales_order:1442")
+        );
+        assert_eq!(
+            received[0].deduplication_id.as_deref(),
+            Some(message.deduplication_id.as_str())
+        );
     }
 
     pub async fn a_missing_queue_is_an_error<B: QueueBackend>(backend: B) {
         let existing = backend.create_queue(false).await;
         let missing = format!("{existing}-does-not-exist");
-        let error = backend.publisher().publish(&missing, &message()).await.unwrap_err();
+        let error = backend
+            .publisher()
+            .publish(&missing, &message())
+            .await
+            .unwrap_err();
         assert_eq!(error.queue, missing);
     }
 }

@@ -14,12 +14,16 @@ use webhook_core::http::respond;
 use webhook_core::pipeline::Pipeline;
 use webhook_core::store::{ClaimLookup, ClaimStatus, MemoryStore};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
-use webhook_tests::deliveries::{cyclesoftware_body, cyclesoftware_config, signed, signed_with, status_and_json, unsigned, DEV_SECRET};
+use webhook_tests::deliveries::{
+    cyclesoftware_body, cyclesoftware_config, signed, signed_with, status_and_json, unsigned,
+    DEV_SECRET,
+};
 
 const ORDERS: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
 const AUDIT: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/audit.fifo";
 
-type MemoryPipeline = Pipeline<CycleSoftware, Arc<MemoryStore>, Arc<MemoryPublisher>, Arc<FixedClock>>;
+type MemoryPipeline =
+    Pipeline<CycleSoftware, Arc<MemoryStore>, Arc<MemoryPublisher>, Arc<FixedClock>>;
 
 struct Fixture {
     pipeline: MemoryPipeline,
@@ -33,8 +37,19 @@ fn fixture(fanout: &str) -> Fixture {
     let queues = Arc::new(MemoryPublisher::with_queues(&[ORDERS, AUDIT]));
     let clock = Arc::new(FixedClock::at(datetime!(2026-11-23 12:00:00 UTC)));
     let config = cyclesoftware_config("events", fanout);
-    let pipeline = Pipeline::new(CycleSoftware, config, store.clone(), queues.clone(), clock.clone());
-    Fixture { pipeline, store, queues, clock }
+    let pipeline = Pipeline::new(
+        CycleSoftware,
+        config,
+        store.clone(),
+        queues.clone(),
+        clock.clone(),
+    );
+    Fixture {
+        pipeline,
+        store,
+        queues,
+        clock,
+    }
 }
 
 fn default_fixture() -> Fixture {
@@ -59,7 +74,10 @@ async fn given_a_signed_event_when_delivered_then_it_is_stored_published_and_set
     assert_eq!(stored.status, ClaimStatus::Published);
     assert_eq!(stored.claim.event.payload, body);
     assert_eq!(stored.claim.queues, vec![ORDERS]);
-    assert_eq!(stored.claim.expires_at, datetime!(2026-11-30 12:00:00 UTC).unix_timestamp());
+    assert_eq!(
+        stored.claim.expires_at,
+        datetime!(2026-11-30 12:00:00 UTC).unix_timestamp()
+    );
     let sent = f.queues.sent(ORDERS);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].vendor, "cyclesoftware");
@@ -89,9 +107,20 @@ async fn given_a_published_event_when_redelivered_then_it_is_a_duplicate_and_not
 #[tokio::test]
 async fn given_two_updates_of_one_order_then_both_are_accepted() {
     let f = default_fixture();
-    let (_, a) = deliver(&f, signed(&cyclesoftware_body("evt-3a", "sales_order.updated"))).await;
-    let (_, b) = deliver(&f, signed(&cyclesoftware_body("evt-3b", "sales_order.updated"))).await;
-    assert_eq!((a["status"].as_str(), b["status"].as_str()), (Some("accepted"), Some("accepted")));
+    let (_, a) = deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-3a", "sales_order.updated")),
+    )
+    .await;
+    let (_, b) = deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-3b", "sales_order.updated")),
+    )
+    .await;
+    assert_eq!(
+        (a["status"].as_str(), b["status"].as_str()),
+        (Some("accepted"), Some("accepted"))
+    );
     assert_ne!(a["id"], b["id"]);
     assert_eq!(f.queues.sent(ORDERS).len(), 2);
 }
@@ -102,7 +131,11 @@ async fn given_forged_requests_then_401_and_no_side_effect() {
     let body = cyclesoftware_body("evt-4", "sales_order.updated");
     let mut tampered = signed(&body);
     *tampered.body_mut() = cyclesoftware_body("evt-4", "sales_order.deleted").into();
-    let forged = [unsigned(&body), signed_with("not-the-secret", &body), tampered];
+    let forged = [
+        unsigned(&body),
+        signed_with("not-the-secret", &body),
+        tampered,
+    ];
 
     for request in forged {
         let (status, response) = deliver(&f, request).await;
@@ -118,18 +151,30 @@ async fn given_bad_bodies_then_400_with_a_reason_and_nothing_stored() {
     let f = default_fixture();
     let cases = [
         ("this is not json", "the body is not JSON"),
-        (r#"{"id":"x","event_timestamp":1}"#, "required field `event_name` is missing"),
-        (r#"{"id":"x","event_name":"a.b","event_timestamp":"soon"}"#, "a field has an unexpected type or value"),
+        (
+            r#"{"id":"x","event_timestamp":1}"#,
+            "required field `event_name` is missing",
+        ),
+        (
+            r#"{"id":"x","event_name":"a.b","event_timestamp":"soon"}"#,
+            "a field has an unexpected type or value",
+        ),
     ];
     for (body, reason) in cases {
         let (status, response) = deliver(&f, signed(body)).await;
-        assert_eq!((status, response), (400, json!({"error": reason})), "{body}");
+        assert_eq!(
+            (status, response),
+            (400, json!({"error": reason})),
+            "{body}"
+        );
     }
     let mut not_utf8 = signed("x");
     *not_utf8.body_mut() = lambda_http::Body::Binary(vec![0xff, 0xfe, b'{', b'}']);
     let secret = webhook_core::verify::Secret::new(DEV_SECRET).unwrap();
     let signature = webhook_core::verify::sign(&secret, &[0xff, 0xfe, b'{', b'}']);
-    not_utf8.headers_mut().insert("x-cyclesoftware-signature", signature.parse().unwrap());
+    not_utf8
+        .headers_mut()
+        .insert("x-cyclesoftware-signature", signature.parse().unwrap());
     assert_eq!(deliver(&f, not_utf8).await.0, 400);
     assert_eq!(f.store.calls(), 0);
     assert_eq!(f.queues.attempts(), 0);
@@ -139,7 +184,8 @@ async fn given_bad_bodies_then_400_with_a_reason_and_nothing_stored() {
 async fn given_a_body_over_the_limit_then_413_before_anything_else() {
     let f = default_fixture();
     let padding = "x".repeat(webhook_core::config::MAX_BODY_BYTES);
-    let body = format!(r#"{{"id":"big","event_name":"a.b","event_timestamp":1,"payload":"{padding}"}}"#);
+    let body =
+        format!(r#"{{"id":"big","event_name":"a.b","event_timestamp":1,"payload":"{padding}"}}"#);
     let (status, _) = deliver(&f, signed(&body)).await;
     assert_eq!(status, 413);
     assert_eq!(f.store.calls(), 0);
@@ -154,7 +200,10 @@ async fn given_sqs_failing_after_the_claim_then_503_and_the_retry_publishes_exac
     let (status, response) = deliver(&f, signed(&body)).await;
 
     assert_eq!(status, 503);
-    assert_eq!(response, json!({"error": "temporarily unavailable, please retry"}));
+    assert_eq!(
+        response,
+        json!({"error": "temporarily unavailable, please retry"})
+    );
     let stored = f.store.load("cyclesoftware#evt-5").await.unwrap().unwrap();
     assert_eq!(stored.status, ClaimStatus::Received);
     assert!(f.queues.sent(ORDERS).is_empty());
@@ -163,12 +212,26 @@ async fn given_sqs_failing_after_the_claim_then_503_and_the_retry_publishes_exac
     f.clock.advance(Duration::minutes(2));
     let (status, response) = deliver(&f, signed(&body)).await;
 
-    assert_eq!((status, response["status"].as_str()), (200, Some("duplicate")));
+    assert_eq!(
+        (status, response["status"].as_str()),
+        (200, Some("duplicate"))
+    );
     let sent = f.queues.sent(ORDERS);
     assert_eq!(sent.len(), 1);
     let envelope: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-    assert_eq!(envelope["receivedAt"], "2026-11-23T12:00:00Z", "the retry publishes the stored claim");
-    assert_eq!(f.store.load("cyclesoftware#evt-5").await.unwrap().unwrap().status, ClaimStatus::Published);
+    assert_eq!(
+        envelope["receivedAt"], "2026-11-23T12:00:00Z",
+        "the retry publishes the stored claim"
+    );
+    assert_eq!(
+        f.store
+            .load("cyclesoftware#evt-5")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ClaimStatus::Published
+    );
     assert_eq!(deliver(&f, signed(&body)).await.1["status"], "duplicate");
     assert_eq!(f.queues.sent(ORDERS).len(), 1);
 }
@@ -177,19 +240,38 @@ async fn given_sqs_failing_after_the_claim_then_503_and_the_retry_publishes_exac
 async fn given_dynamodb_failing_then_503_and_nothing_sent() {
     let f = default_fixture();
     f.store.set_unavailable(true);
-    let (status, _) = deliver(&f, signed(&cyclesoftware_body("evt-6", "sales_order.updated"))).await;
+    let (status, _) = deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-6", "sales_order.updated")),
+    )
+    .await;
     assert_eq!(status, 503);
     assert_eq!(f.queues.attempts(), 0);
     f.store.set_unavailable(false);
-    let (status, response) = deliver(&f, signed(&cyclesoftware_body("evt-6", "sales_order.updated"))).await;
-    assert_eq!((status, response["status"].as_str()), (200, Some("accepted")));
+    let (status, response) = deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-6", "sales_order.updated")),
+    )
+    .await;
+    assert_eq!(
+        (status, response["status"].as_str()),
+        (200, Some("accepted"))
+    );
 }
 
 #[tokio::test]
 async fn given_two_matching_rules_then_the_event_reaches_both_queues_once() {
     let f = fixture(&format!("*={ORDERS};sales_order.*={AUDIT},{ORDERS}"));
-    deliver(&f, signed(&cyclesoftware_body("evt-7", "sales_order.created"))).await;
-    deliver(&f, signed(&cyclesoftware_body("evt-8", "store_order.created"))).await;
+    deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-7", "sales_order.created")),
+    )
+    .await;
+    deliver(
+        &f,
+        signed(&cyclesoftware_body("evt-8", "store_order.created")),
+    )
+    .await;
     assert_eq!(f.queues.sent(ORDERS).len(), 2);
     let audit = f.queues.sent(AUDIT);
     assert_eq!(audit.len(), 1);
@@ -200,10 +282,22 @@ async fn given_two_matching_rules_then_the_event_reaches_both_queues_once() {
 #[tokio::test]
 async fn given_an_event_no_rule_routes_then_it_is_stored_and_settled() {
     let f = fixture(&format!("sales_order.*={ORDERS}"));
-    let (status, response) = deliver(&f, signed(&cyclesoftware_body("evt-9", "bicycle.stolen"))).await;
-    assert_eq!((status, response["status"].as_str()), (200, Some("accepted")));
+    let (status, response) =
+        deliver(&f, signed(&cyclesoftware_body("evt-9", "bicycle.stolen"))).await;
+    assert_eq!(
+        (status, response["status"].as_str()),
+        (200, Some("accepted"))
+    );
     assert_eq!(f.queues.total_sent(), 0);
-    assert_eq!(f.store.load("cyclesoftware#evt-9").await.unwrap().unwrap().status, ClaimStatus::Published);
+    assert_eq!(
+        f.store
+            .load("cyclesoftware#evt-9")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ClaimStatus::Published
+    );
 }
 
 #[tokio::test]
@@ -244,8 +338,21 @@ async fn given_an_api_gateway_http_api_event_then_the_binary_body_is_verified_as
     });
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     let (status, response) = deliver(&f, request).await;
-    assert_eq!((status, response["status"].as_str()), (200, Some("accepted")));
-    assert_eq!(f.store.load("cyclesoftware#evt-11").await.unwrap().unwrap().claim.event.payload, body);
+    assert_eq!(
+        (status, response["status"].as_str()),
+        (200, Some("accepted"))
+    );
+    assert_eq!(
+        f.store
+            .load("cyclesoftware#evt-11")
+            .await
+            .unwrap()
+            .unwrap()
+            .claim
+            .event
+            .payload,
+        body
+    );
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

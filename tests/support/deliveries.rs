@@ -52,7 +52,8 @@ pub fn cyclesoftware_config(table: &str, fanout: &str) -> Config {
         (config::FANOUT, fanout.to_string()),
         (config::WEBHOOK_SECRETS, DEV_SECRET.to_string()),
     ]);
-    Config::from_lookup(&CycleSoftware, |name| variables.get(name).cloned()).expect("valid test configuration")
+    Config::from_lookup(&CycleSoftware, |name| variables.get(name).cloned())
+        .expect("valid test configuration")
 }
 
 /// The status code and JSON body of a response.

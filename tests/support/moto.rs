@@ -11,7 +11,9 @@ use std::sync::{Mutex, OnceLock};
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
 /// The moto version `make test` installs; keep in step with the Makefile.
@@ -70,7 +72,13 @@ impl Moto {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|error| format!("cannot run {}: {error}. {}", python.display(), install_hint(&python)))?;
+            .map_err(|error| {
+                format!(
+                    "cannot run {}: {error}. {}",
+                    python.display(),
+                    install_hint(&python)
+                )
+            })?;
         let stdout = child.stdout.take().ok_or("moto's stdout is not piped")?;
         let mut first_line = String::new();
         BufReader::new(stdout)
@@ -127,7 +135,11 @@ pub fn closed_endpoint() -> String {
 /// A name no other test in this process uses.
 pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Creates an events table as the contract in DESIGN.md describes it: `pk` (S) hash key,
@@ -211,7 +223,9 @@ pub async fn drain(client: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Receive
                     .and_then(|attributes| attributes.get(name))
                     .and_then(|value| value.string_value().map(String::from))
             };
-            let system = |name: MessageSystemAttributeName| message.attributes().and_then(|a| a.get(&name)).cloned();
+            let system = |name: MessageSystemAttributeName| {
+                message.attributes().and_then(|a| a.get(&name)).cloned()
+            };
             all.push(Received {
                 body: message.body().unwrap_or_default().to_string(),
                 vendor: attribute("vendor"),

@@ -52,7 +52,11 @@ impl MemoryPublisher {
 
     /// Number of messages held by all queues.
     pub fn total_sent(&self) -> usize {
-        self.lock().queues.values().map(|queue| queue.messages.len()).sum()
+        self.lock()
+            .queues
+            .values()
+            .map(|queue| queue.messages.len())
+            .sum()
     }
 
     /// Number of publish calls, failed ones included.
@@ -76,7 +80,9 @@ impl MemoryPublisher {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -97,7 +103,11 @@ impl Publisher for MemoryPublisher {
             .queues
             .get_mut(queue_url)
             .ok_or_else(|| failed("the queue does not exist"))?;
-        if is_fifo(queue_url) && !queue.deduplication_ids.insert(message.deduplication_id.clone()) {
+        if is_fifo(queue_url)
+            && !queue
+                .deduplication_ids
+                .insert(message.deduplication_id.clone())
+        {
             return Ok(());
         }
         queue.messages.push(message.clone());

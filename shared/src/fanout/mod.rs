@@ -66,7 +66,11 @@ pub struct PublishError {
 }
 
 impl<T: Publisher + ?Sized> Publisher for std::sync::Arc<T> {
-    fn publish(&self, queue_url: &str, message: &Message) -> impl Future<Output = Result<(), PublishError>> + Send {
+    fn publish(
+        &self,
+        queue_url: &str,
+        message: &Message,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send {
         (**self).publish(queue_url, message)
     }
 }

@@ -104,17 +104,28 @@ pub enum StoreError {
 }
 
 impl<T: ClaimStore + ?Sized> ClaimStore for std::sync::Arc<T> {
-    fn claim(&self, claim: &Claim, now: OffsetDateTime) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send {
+    fn claim(
+        &self,
+        claim: &Claim,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send {
         (**self).claim(claim, now)
     }
 
-    fn settle(&self, pk: &str, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn settle(
+        &self,
+        pk: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).settle(pk, at)
     }
 }
 
 impl<T: ClaimLookup + ?Sized> ClaimLookup for std::sync::Arc<T> {
-    fn load(&self, pk: &str) -> impl Future<Output = Result<Option<StoredClaim>, StoreError>> + Send {
+    fn load(
+        &self,
+        pk: &str,
+    ) -> impl Future<Output = Result<Option<StoredClaim>, StoreError>> + Send {
         (**self).load(pk)
     }
 }

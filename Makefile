@@ -1,0 +1,40 @@
+# The commands the README gives. `make test` needs only Rust and Python 3 on the machine:
+# it installs what else it needs into .venv.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+# Keep in step with MOTO_REQUIREMENT in tests/support/moto.rs (a test checks it).
+MOTO_VERSION := 5.2.5
+VENV := .venv
+VENV_READY := $(VENV)/.moto-$(MOTO_VERSION)
+PYTHON3 ?= python3
+
+.PHONY: test lint unit venv clean
+
+## test: formatting, lints, then every test (unit, contract, pipeline against moto).
+test: lint unit
+
+## lint: rustfmt and clippy, warnings are errors.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+## unit: the whole test suite; moto runs on a free loopback port and stops with the tests.
+unit: $(VENV_READY)
+	@trap 'pkill -f "$(CURDIR)/tests/support/moto_server.py" 2>/dev/null || true' EXIT; \
+	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
+
+## venv: the Python tools the tests use.
+venv: $(VENV_READY)
+
+$(VENV_READY):
+	rm -rf $(VENV)
+	$(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"
+	touch $@
+
+## clean: build output and the virtualenv.
+clean:
+	cargo clean
+	rm -rf $(VENV)
