@@ -20,10 +20,15 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The moto the tests start exits when the test process closes its stdin; this pattern (which
+# cannot match the shell running it, thanks to the brackets) sweeps up any left by a killed run.
+MOTO_PROCESS := $(CURDIR)/tests/support/[m]oto_server.py
+
 ## unit: the whole test suite; moto runs on a free loopback port and stops with the tests.
 unit: $(VENV_READY)
-	@trap 'pkill -f "$(CURDIR)/tests/support/moto_server.py" 2>/dev/null || true' EXIT; \
-	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
+	status=0; MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked || status=$$?; \
+	pkill -f "$(MOTO_PROCESS)" 2>/dev/null || true; \
+	exit $$status
 
 ## venv: the Python tools the tests use.
 venv: $(VENV_READY)

@@ -15,8 +15,8 @@ use webhook_core::pipeline::Pipeline;
 use webhook_core::store::{ClaimLookup, ClaimStatus, MemoryStore};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_tests::deliveries::{
-    cyclesoftware_body, cyclesoftware_config, signed, signed_with, status_and_json, unsigned,
-    DEV_SECRET,
+    cyclesoftware_body, cyclesoftware_config, cyclesoftware_headers, http_api_event, signed,
+    signed_with, status_and_json, unsigned, DEV_SECRET,
 };
 
 const ORDERS: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
@@ -316,26 +316,11 @@ async fn given_a_claim_past_its_ttl_then_a_redelivery_is_accepted_anew() {
 async fn given_an_api_gateway_http_api_event_then_the_binary_body_is_verified_as_sent() {
     let f = default_fixture();
     let body = cyclesoftware_body("evt-11", "sales_order.updated");
-    let secret = webhook_core::verify::Secret::new(DEV_SECRET).unwrap();
-    let event = json!({
-        "version": "2.0",
-        "routeKey": "POST /cyclesoftware",
-        "rawPath": "/cyclesoftware",
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/json",
-            "x-cyclesoftware-signature": webhook_core::verify::sign(&secret, body.as_bytes())
-        },
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "requestId": "req-1", "routeKey": "POST /cyclesoftware",
-            "stage": "$default", "time": "23/Nov/2026:12:00:00 +0000", "timeEpoch": 1795435200000i64,
-            "http": {"method": "POST", "path": "/cyclesoftware", "protocol": "HTTP/1.1",
-                     "sourceIp": "203.0.113.1", "userAgent": "CycleSoftware"}
-        },
-        "body": base64_encode(body.as_bytes()),
-        "isBase64Encoded": true
-    });
+    let event = http_api_event(
+        "/cyclesoftware",
+        &cyclesoftware_headers(DEV_SECRET, &body),
+        &body,
+    );
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     let (status, response) = deliver(&f, request).await;
     assert_eq!(
@@ -353,9 +338,4 @@ async fn given_an_api_gateway_http_api_event_then_the_binary_body_is_verified_as
             .payload,
         body
     );
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -43,3 +43,22 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
 pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_with_all_its_retries_ends_inside_a_twenty_second_lambda_timeout() {
+        let timeouts = timeouts();
+        assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
+        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
+        assert!(
+            ATTEMPT_TIMEOUT * MAX_ATTEMPTS >= OPERATION_TIMEOUT,
+            "the operation timeout is the binding one"
+        );
+        // Claim, publish (queues in parallel) and settle: three sequential calls at most.
+        assert!(OPERATION_TIMEOUT * 3 < Duration::from_secs(20));
+    }
+}

@@ -119,3 +119,70 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fanout::PublishError;
+    use crate::pipeline::Outcome;
+    use crate::store::StoreError;
+    use crate::verify::VerifyError;
+
+    #[test]
+    fn every_result_has_the_status_and_body_design_md_gives() {
+        let receipt = Receipt {
+            outcome: Outcome::Duplicate,
+            id: "id-1".into(),
+            event_type: "t".into(),
+            dedupe_key: "k".into(),
+            secret_index: 0,
+            published: 0,
+        };
+        let internal = "table events-prod in eu-west-1: AccessDenied";
+        let cases: Vec<(Result<Receipt, PipelineError>, u16, serde_json::Value)> = vec![
+            (
+                Ok(receipt),
+                200,
+                json!({"status": "duplicate", "id": "id-1"}),
+            ),
+            (
+                Err(PipelineError::TooLarge { size: 9, limit: 8 }),
+                413,
+                json!({"error": "the body is larger than 8 bytes"}),
+            ),
+            (
+                Err(VerifyError::NoMatch.into()),
+                401,
+                json!({"error": "unauthorized"}),
+            ),
+            (
+                Err(ClassifyError::NotJson.into()),
+                400,
+                json!({"error": "the body is not JSON"}),
+            ),
+            (
+                Err(ClassifyError::UnknownEventType.into()),
+                404,
+                json!({"error": "unknown event type"}),
+            ),
+            (
+                Err(StoreError::Unavailable(internal.into()).into()),
+                503,
+                json!({"error": "temporarily unavailable, please retry"}),
+            ),
+            (
+                Err(PublishError {
+                    queue: internal.into(),
+                    reason: internal.into(),
+                }
+                .into()),
+                503,
+                json!({"error": "temporarily unavailable, please retry"}),
+            ),
+        ];
+        for (result, status, body) in cases {
+            assert_eq!(status_of(&result).as_u16(), status, "{result:?}");
+            assert_eq!(body_of(&result), body, "{result:?}");
+        }
+    }
+}

@@ -5,3 +5,4 @@
 
 pub mod deliveries;
 pub mod moto;
+pub mod runtime;

@@ -1,0 +1,154 @@
+//! The built `cyclesoftware` binary, run as Lambda runs it: against a Runtime API emulator, with
+//! DynamoDB and SQS in moto, configured only by its environment.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::process::Stdio;
+
+use tokio::io::AsyncReadExt;
+use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
+use webhook_tests::moto;
+use webhook_tests::runtime::{Answer, RuntimeApi};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
+
+fn lambda_environment(command: &mut tokio::process::Command, runtime_api: &str, endpoint: &str) {
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "cyclesoftware")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint);
+}
+
+/// The status code and JSON body of an API Gateway HTTP API response.
+fn status_and_body(answer: Answer) -> (u64, serde_json::Value) {
+    let Answer::Response(text) = answer else {
+        panic!("the function failed: {answer:?}")
+    };
+    let response: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let body = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    (response["statusCode"].as_u64().unwrap(), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
+    let moto = moto::moto();
+    let sdk = moto.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let table = moto::create_events_table(&dynamodb).await;
+    let queue = moto::create_queue(&sqs, false).await;
+    let runtime = RuntimeApi::start().await;
+
+    let mut command = tokio::process::Command::new(BINARY);
+    lambda_environment(&mut command, runtime.address(), &moto.endpoint);
+    let mut function = command
+        .env("EVENTS_TABLE", &table)
+        .env("FANOUT", format!("*={queue}"))
+        .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the binary");
+
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/cyclesoftware/sales_order.updated.json"
+    );
+    let body = std::fs::read_to_string(fixture).unwrap();
+    let headers = cyclesoftware_headers(DEV_SECRET, &body);
+    let signature = headers[1].1.clone();
+    let event = http_api_event("/cyclesoftware", &headers, &body).to_string();
+
+    let (status, first) = status_and_body(runtime.invoke(event.clone()).await);
+    assert_eq!((status, first["status"].as_str()), (200, Some("accepted")));
+    let (status, second) = status_and_body(runtime.invoke(event).await);
+    assert_eq!(
+        (status, second["status"].as_str()),
+        (200, Some("duplicate"))
+    );
+    assert_eq!(first["id"], second["id"]);
+    let forged = http_api_event(
+        "/cyclesoftware",
+        &cyclesoftware_headers("forged", &body),
+        &body,
+    )
+    .to_string();
+    assert_eq!(
+        status_and_body(runtime.invoke(forged).await),
+        (401, serde_json::json!({"error": "unauthorized"}))
+    );
+
+    let messages = moto::drain(&sqs, &queue).await;
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
+
+    function.start_kill().unwrap();
+    let mut logs = String::new();
+    function
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    function
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    let deliveries: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["fields"]["vendor"] == "cyclesoftware")
+        .collect();
+    let outcomes: Vec<&str> = deliveries
+        .iter()
+        .filter_map(|l| l["fields"]["outcome"].as_str())
+        .collect();
+    assert_eq!(outcomes, ["accepted", "duplicate", "rejected"], "{logs}");
+    if std::env::var_os("SHOW_LOGS").is_some() {
+        eprintln!("{logs}");
+    }
+    for secret_or_personal in [
+        DEV_SECRET,
+        "older-secret",
+        signature.as_str(),
+        "test@test.nl",
+        "06-12345678",
+        "Aalsburg",
+    ] {
+        assert!(
+            !logs.contains(secret_or_personal),
+            "the logs show {secret_or_personal:?}:\n{logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_variable_stops_start_up_with_its_name() {
+    let runtime = RuntimeApi::start().await;
+    let mut command = tokio::process::Command::new(BINARY);
+    lambda_environment(&mut command, runtime.address(), &moto::closed_endpoint());
+    let output = command
+        .env("FANOUT", "*=https://sqs.eu-west-1.amazonaws.com/1/q")
+        .env("WEBHOOK_SECRETS", "a-secret-value")
+        .output()
+        .await
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("EVENTS_TABLE is not set"), "{stderr}");
+    assert!(!stderr.contains("a-secret-value"), "{stderr}");
+}
