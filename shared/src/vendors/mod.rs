@@ -2,6 +2,9 @@
 //! body is classified into event type, dedupe key, time and entity.
 
 pub mod cyclesoftware;
+pub mod revo_xef;
+pub mod service_order_hub;
+pub mod wayke;
 
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -104,4 +107,153 @@ pub fn checked_text(field: &'static str, value: &str, max_len: usize) -> Result<
         });
     }
     Ok(())
+}
+
+/// A vendor identifier, which vendors send as a number or a string.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Id {
+    Number(i64),
+    Text(String),
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// For vendors with one URL per event type: the type the route names, `None` without a route,
+/// and [`ClassifyError::UnknownEventType`] for a route that names none of `known`.
+pub fn routed_type(
+    route: Option<&str>,
+    known: &'static [&'static str],
+) -> Result<Option<&'static str>, ClassifyError> {
+    match route {
+        None => Ok(None),
+        Some(segment) => known
+            .iter()
+            .copied()
+            .find(|known| *known == segment)
+            .map(Some)
+            .ok_or(ClassifyError::UnknownEventType),
+    }
+}
+
+/// Parses a body that must be a JSON object.
+pub fn parse_object(body: &str) -> Result<serde_json::Value, ClassifyError> {
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| ClassifyError::from_json(&e))?;
+    if !value.is_object() {
+        return Err(ClassifyError::Shape);
+    }
+    Ok(value)
+}
+
+/// The string or integer at `pointer` (RFC 6901), as text; `None` when absent, null, empty or
+/// of another type.
+pub fn text_at(value: &serde_json::Value, pointer: &str) -> Option<String> {
+    match value.pointer(pointer)? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The identifier at `pointer`, which classification requires: missing is
+/// [`ClassifyError::MissingField`] naming `field`, and it must pass [`checked_text`].
+pub fn required_id(
+    value: &serde_json::Value,
+    pointer: &str,
+    field: &'static str,
+) -> Result<String, ClassifyError> {
+    let id =
+        text_at(value, pointer).ok_or_else(|| ClassifyError::MissingField(field.to_string()))?;
+    checked_text(field, &id, MAX_ID_LEN)?;
+    Ok(id)
+}
+
+/// The RFC 3339 time at `pointer`, if there is one that parses. A time that does not parse is
+/// left out rather than refused: the event matters more than its timestamp.
+pub fn time_at(value: &serde_json::Value, pointer: &str) -> Option<time::OffsetDateTime> {
+    let text = value.pointer(pointer)?.as_str()?;
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The first of `pointers` that holds a time.
+pub fn first_time_at(value: &serde_json::Value, pointers: &[&str]) -> Option<time::OffsetDateTime> {
+    pointers.iter().find_map(|pointer| time_at(value, pointer))
+}
+
+/// `<event type>:<id>`: the key of an event the vendor identifies. The type is part of it
+/// because one vendor id can stand behind two webhook types (a lead sent as two types, a status
+/// sent as new status and as transition), which are two events.
+pub fn id_key(event_type: &str, id: &str) -> String {
+    format!("{event_type}:{id}")
+}
+
+/// `<event type>:<hex SHA-256 of the body>`: the key of an event the vendor gives no id for.
+pub fn body_key(event_type: &str, body: &str) -> String {
+    format!(
+        "{event_type}:{}",
+        crate::event::body_digest(body.as_bytes())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn routes_name_known_types_or_are_unknown() {
+        const KNOWN: &[&str] = &["a", "b-c"];
+        assert_eq!(routed_type(None, KNOWN), Ok(None));
+        assert_eq!(routed_type(Some("b-c"), KNOWN), Ok(Some("b-c")));
+        assert_eq!(
+            routed_type(Some("B-C"), KNOWN),
+            Err(ClassifyError::UnknownEventType)
+        );
+        assert_eq!(
+            routed_type(Some("d"), KNOWN),
+            Err(ClassifyError::UnknownEventType)
+        );
+    }
+
+    #[test]
+    fn json_helpers() {
+        let value = json!({"a": {"id": 7, "s": "x", "e": "", "t": "2023-06-05T08:11:25.9751982Z", "bad": "yesterday"}});
+        assert_eq!(text_at(&value, "/a/id").as_deref(), Some("7"));
+        assert_eq!(text_at(&value, "/a/s").as_deref(), Some("x"));
+        assert_eq!(text_at(&value, "/a/e"), None);
+        assert_eq!(text_at(&value, "/a"), None);
+        assert_eq!(
+            required_id(&value, "/a/missing", "a.missing"),
+            Err(ClassifyError::MissingField("a.missing".into()))
+        );
+        assert_eq!(
+            time_at(&value, "/a/t"),
+            Some(time::macros::datetime!(2023-06-05 08:11:25.9751982 UTC))
+        );
+        assert_eq!(time_at(&value, "/a/bad"), None);
+        assert_eq!(
+            first_time_at(&value, &["/a/bad", "/a/t"]),
+            time_at(&value, "/a/t")
+        );
+        assert_eq!(parse_object("[1]"), Err(ClassifyError::Shape));
+        assert_eq!(parse_object("{"), Err(ClassifyError::NotJson));
+    }
+
+    #[test]
+    fn keys_carry_the_event_type() {
+        assert_eq!(id_key("new-order", "42"), "new-order:42");
+        assert_eq!(
+            body_key("t", "abc"),
+            "t:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(Id::Number(3).to_string(), "3");
+    }
 }

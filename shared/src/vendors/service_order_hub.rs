@@ -1,0 +1,525 @@
+//! Service Order Hub (repair cases): eight webhook types, each on its own URL whose last path
+//! segment names it; typed models of the older (V1) bodies and the current V3 ones, and
+//! classification.
+//!
+//! The hub may call with any HTTP method, always with a JSON body, and authenticates with
+//! constant custom headers: the scheme is configurable (`token:<header>` or `basic`), and the
+//! default is a token in `X-Webhook-Token`.
+
+use lambda_http::http::HeaderName;
+use serde::Deserialize;
+
+use super::{
+    body_key, first_time_at, id_key, parse_object, required_id, routed_type, text_at,
+    Authentication, ClassifyError, Delivery, Id, Vendor,
+};
+use crate::event::Classified;
+use crate::verify::Scheme;
+
+/// Header of the default scheme.
+pub const DEFAULT_TOKEN_HEADER: &str = "x-webhook-token";
+
+pub const NEW_STATUS: &str = "new-status";
+pub const STATUS_TRANSITION: &str = "status-transition";
+pub const COST_PROPOSAL: &str = "cost-proposal";
+pub const NEW_MESSAGE: &str = "new-message";
+pub const MESSAGE_CONFIRMED: &str = "message-confirmed";
+pub const FILE_UPLOADED: &str = "file-uploaded";
+pub const CASE_UPDATED: &str = "case-updated";
+pub const INVOICE: &str = "invoice";
+
+/// Every event type, as its URL's last segment.
+pub const EVENT_TYPES: &[&str] = &[
+    NEW_STATUS,
+    STATUS_TRANSITION,
+    COST_PROPOSAL,
+    NEW_MESSAGE,
+    MESSAGE_CONFIRMED,
+    FILE_UPLOADED,
+    CASE_UPDATED,
+    INVOICE,
+];
+
+/// The Service Order Hub vendor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServiceOrderHub;
+
+impl Vendor for ServiceOrderHub {
+    fn name(&self) -> &'static str {
+        "service-order-hub"
+    }
+
+    fn authentication(&self) -> Authentication {
+        Authentication::Configurable {
+            default: Scheme::Token {
+                header: HeaderName::from_static(DEFAULT_TOKEN_HEADER),
+            },
+        }
+    }
+
+    fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
+        let body = parse_object(delivery.body)?;
+        let event_type = match routed_type(delivery.route, EVENT_TYPES)? {
+            Some(event_type) => event_type,
+            None => inferred_type(&body).ok_or(ClassifyError::UnknownEventType)?,
+        };
+        let dedupe_key = match event_type {
+            // V3 statuses carry the id of the status record; V1 ones carry none.
+            NEW_STATUS | STATUS_TRANSITION => match text_at(&body, "/id") {
+                Some(_) => id_key(event_type, &required_id(&body, "/id", "id")?),
+                None => body_key(event_type, delivery.body),
+            },
+            // A message is sent once, and confirmed once.
+            NEW_MESSAGE | MESSAGE_CONFIRMED => {
+                id_key(event_type, &required_id(&body, "/id", "id")?)
+            }
+            // The id of a cost proposal or invoice is the entity's: an invoice created then updated
+            // is two events. Files and case updates carry no id at all.
+            _ => body_key(event_type, delivery.body),
+        };
+        let occurred_at = match event_type {
+            NEW_STATUS | STATUS_TRANSITION => first_time_at(&body, &["/declaredAt", "/createdAt"]),
+            NEW_MESSAGE => first_time_at(&body, &["/createdAt"]),
+            MESSAGE_CONFIRMED => first_time_at(&body, &["/confirmedAt", "/updatedAt"]),
+            COST_PROPOSAL | INVOICE => first_time_at(&body, &["/updatedAt", "/createdAt"]),
+            _ => None,
+        };
+        let entity = match event_type {
+            INVOICE => text_at(&body, "/case/guid")
+                .map(|guid| format!("case:{guid}"))
+                .or_else(|| text_at(&body, "/id").map(|id| format!("invoice:{id}"))),
+            _ => text_at(&body, "/guid").map(|guid| format!("case:{guid}")),
+        };
+        Ok(Classified {
+            event_type: event_type.to_string(),
+            dedupe_key,
+            occurred_at,
+            entity,
+        })
+    }
+}
+
+/// The type of a body sent without a type segment, where the body decides it. A case update
+/// holds only `guid` and changed keys, which nothing distinguishes: it needs its URL.
+fn inferred_type(body: &serde_json::Value) -> Option<&'static str> {
+    let has = |field: &str| body.get(field).is_some();
+    if has("prevKey") {
+        Some(STATUS_TRANSITION)
+    } else if body.get("files").is_some_and(serde_json::Value::is_array) {
+        Some(FILE_UPLOADED)
+    } else if has("isPaid") || has("isSent") {
+        Some(INVOICE)
+    } else if has("content") {
+        match body.get("confirmedAt") {
+            Some(confirmed) if !confirmed.is_null() => Some(MESSAGE_CONFIRMED),
+            _ => Some(NEW_MESSAGE),
+        }
+    } else if has("priceNet") && has("details") {
+        Some(COST_PROPOSAL)
+    } else if has("key") && has("name") {
+        Some(NEW_STATUS)
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed models, for consumers and tests: V1 and V3 bodies in one model each (V3 adds fields),
+// every field optional, unknown fields ignored.
+
+/// `new-status` and `status-transition` (which adds `prevKey` and `case`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Status {
+    /// V3: unique per status record.
+    pub id: Option<Id>,
+    /// V3: the case's numeric id.
+    pub case_id: Option<Id>,
+    /// The case's guid.
+    pub guid: Option<String>,
+    pub name: Option<String>,
+    pub key: Option<String>,
+    pub prev_key: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub declared_at: Option<String>,
+    #[serde(rename = "case")]
+    pub case_data: Option<serde_json::Value>,
+}
+
+/// `cost-proposal`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CostProposal {
+    pub id: Option<Id>,
+    pub guid: Option<String>,
+    pub external_id: Option<String>,
+    /// V3.
+    pub service_provider_id: Option<Id>,
+    pub name: Option<String>,
+    pub price_net: Option<f64>,
+    pub currency: Option<String>,
+    pub is_active: Option<bool>,
+    pub date_valid_until: Option<String>,
+    pub reaction: Option<String>,
+    pub comment: Option<String>,
+    pub reaction_date: Option<String>,
+    pub reaction_name: Option<String>,
+    pub details: Vec<CostProposalLine>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// A line of a cost proposal.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CostProposalLine {
+    pub line: Option<i64>,
+    pub text: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub price_net: Option<f64>,
+    pub quantity: Option<f64>,
+}
+
+/// `new-message` and `message-confirmed` (same body, `confirmedAt` set).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Message {
+    pub id: Option<Id>,
+    /// The case's guid.
+    pub guid: Option<String>,
+    pub content: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    // V3 from here on.
+    pub external_id: Option<String>,
+    pub user_name: Option<String>,
+    pub user_email: Option<String>,
+    /// `partner` or `provider`.
+    pub sender_type: Option<String>,
+    pub parent_message_id: Option<Id>,
+    pub sender_account_id: Option<Id>,
+    pub declared_at: Option<String>,
+    pub confirmed_at: Option<String>,
+}
+
+/// `file-uploaded`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FilesUploaded {
+    pub guid: Option<String>,
+    pub files: Vec<File>,
+}
+
+/// An uploaded file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct File {
+    pub url: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// `case-updated`: `guid` and the changed keys only; a removed key comes as `null`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CaseUpdated {
+    pub guid: Option<String>,
+    pub order_data: Option<serde_json::Value>,
+    pub product_data: Option<serde_json::Value>,
+    pub customer: Option<serde_json::Value>,
+    pub consumer: Option<serde_json::Value>,
+    pub pickup_dst: Option<serde_json::Value>,
+    pub return_dst: Option<serde_json::Value>,
+    /// Any other changed key.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `invoice` (V3), sent when an invoice is created or updated.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Invoice {
+    pub id: Option<Id>,
+    pub guid: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub is_paid: Option<bool>,
+    pub is_sent: Option<bool>,
+    pub details: Vec<InvoiceLine>,
+    pub currency: Option<String>,
+    pub price_net: Option<f64>,
+    pub due_date: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub external_id: Option<String>,
+    pub custom_data: Option<serde_json::Value>,
+    #[serde(rename = "case")]
+    pub case_data: Option<InvoiceCase>,
+}
+
+/// A line of an invoice.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct InvoiceLine {
+    pub name: Option<String>,
+    pub count: Option<f64>,
+    pub vat_rate: Option<f64>,
+    pub vat_amount: Option<f64>,
+    pub price_excl_vat: Option<f64>,
+    pub price_incl_vat: Option<f64>,
+    /// Further line fields.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The case an invoice belongs to: its core data, `orderData` and `productData`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct InvoiceCase {
+    pub guid: Option<String>,
+    pub order_data: Option<serde_json::Value>,
+    pub product_data: Option<serde_json::Value>,
+    /// The rest of the case's core data.
+    #[serde(flatten)]
+    pub core: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn fixture(name: &str) -> String {
+        let path = format!(
+            "{}/fixtures/service-order-hub/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn classify(route: Option<&str>, body: &str) -> Result<Classified, ClassifyError> {
+        ServiceOrderHub.classify(&Delivery { route, body })
+    }
+
+    #[test]
+    fn every_example_deserializes_v1_and_v3() {
+        for name in [
+            "new-status.v1",
+            "new-status.v3",
+            "status-transition",
+            "status-transition.v3",
+        ] {
+            let status: Status = serde_json::from_str(&fixture(name)).unwrap();
+            assert_eq!(status.key.as_deref(), Some("final"), "{name}");
+        }
+        let v3: Status = serde_json::from_str(&fixture("status-transition.v3")).unwrap();
+        assert_eq!(
+            (v3.id, v3.case_id),
+            (Some(Id::Number(48211)), Some(Id::Number(90210)))
+        );
+        assert_eq!(v3.prev_key.as_deref(), Some("arrived"));
+        for name in ["cost-proposal.v1", "cost-proposal.v3"] {
+            let proposal: CostProposal = serde_json::from_str(&fixture(name)).unwrap();
+            assert!(!proposal.details.is_empty(), "{name}");
+        }
+        let proposal: CostProposal = serde_json::from_str(&fixture("cost-proposal.v3")).unwrap();
+        assert_eq!(proposal.service_provider_id, Some(Id::Number(311)));
+        for name in ["new-message.v1", "new-message.v3", "message-confirmed.v3"] {
+            let message: Message = serde_json::from_str(&fixture(name)).unwrap();
+            assert!(message.id.is_some(), "{name}");
+        }
+        let confirmed: Message = serde_json::from_str(&fixture("message-confirmed.v3")).unwrap();
+        assert_eq!(confirmed.sender_type.as_deref(), Some("provider"));
+        assert!(confirmed.confirmed_at.is_some());
+        let files: FilesUploaded = serde_json::from_str(&fixture("file-uploaded")).unwrap();
+        assert_eq!(files.files[0].name.as_deref(), Some("201920072424556.pdf"));
+        let update: CaseUpdated = serde_json::from_str(&fixture("case-updated")).unwrap();
+        assert!(update.consumer.is_some());
+        assert!(update.other.contains_key("sender"));
+        let invoice: Invoice = serde_json::from_str(&fixture("invoice.v3")).unwrap();
+        assert_eq!(invoice.details.len(), 2);
+        assert_eq!(invoice.details[1].other["unit"], "h");
+        let case = invoice.case_data.unwrap();
+        assert!(case.order_data.is_some() && case.product_data.is_some());
+        assert_eq!(case.core["id"], 90210);
+    }
+
+    #[test]
+    fn each_route_classifies_its_examples() {
+        let case = "case:a7afaf9-7c6e-4d0e-b756-16b4afa1382f";
+        let cases: [(
+            &str,
+            &str,
+            Option<&str>,
+            Option<time::OffsetDateTime>,
+            Option<&str>,
+        ); 12] = [
+            (
+                NEW_STATUS,
+                "new-status.v1",
+                None,
+                Some(datetime!(2019-01-22 11:27:34.233 UTC)),
+                Some(case),
+            ),
+            (
+                NEW_STATUS,
+                "new-status.v3",
+                Some("new-status:48211"),
+                Some(datetime!(2024-03-04 09:14:40 UTC)),
+                Some(case),
+            ),
+            (
+                STATUS_TRANSITION,
+                "status-transition",
+                Some("status-transition:123"),
+                Some(datetime!(2019-01-22 11:27:34.233 UTC)),
+                Some(case),
+            ),
+            (
+                STATUS_TRANSITION,
+                "status-transition.v3",
+                Some("status-transition:48211"),
+                Some(datetime!(2024-03-04 09:14:40 UTC)),
+                Some(case),
+            ),
+            (
+                COST_PROPOSAL,
+                "cost-proposal.v1",
+                None,
+                Some(datetime!(2019-11-25 10:43:20.523 UTC)),
+                Some("case:f5afa004-f48c-4380-9f9b-cafaea0dd7de"),
+            ),
+            (
+                COST_PROPOSAL,
+                "cost-proposal.v3",
+                None,
+                Some(datetime!(2024-03-04 10:00:00 UTC)),
+                Some("case:f5afa004-f48c-4380-9f9b-cafaea0dd7de"),
+            ),
+            (
+                NEW_MESSAGE,
+                "new-message.v1",
+                Some("new-message:59076"),
+                Some(datetime!(2019-11-25 10:33:54.283 UTC)),
+                Some("case:f5afa004-f48c-4380-9f9b-cc9afa0dd7de"),
+            ),
+            (
+                NEW_MESSAGE,
+                "new-message.v3",
+                Some("new-message:59077"),
+                Some(datetime!(2024-03-04 10:05:01 UTC)),
+                Some("case:f5afa004-f48c-4380-9f9b-cc9afa0dd7de"),
+            ),
+            (
+                MESSAGE_CONFIRMED,
+                "message-confirmed.v3",
+                Some("message-confirmed:59077"),
+                Some(datetime!(2024-03-04 11:30:00 UTC)),
+                Some("case:f5afa004-f48c-4380-9f9b-cc9afa0dd7de"),
+            ),
+            (
+                FILE_UPLOADED,
+                "file-uploaded",
+                None,
+                None,
+                Some("case:f5afa004-f48c-4380-9f9b-cc9afa0dd7de"),
+            ),
+            (
+                CASE_UPDATED,
+                "case-updated",
+                None,
+                None,
+                Some("case:989d0f73-f87a-4dfe-98eb-554a44233cef"),
+            ),
+            (
+                INVOICE,
+                "invoice.v3",
+                None,
+                Some(datetime!(2024-03-04 12:00:00 UTC)),
+                Some(case),
+            ),
+        ];
+        for (event_type, name, key, occurred_at, entity) in cases {
+            let body = fixture(name);
+            let classified = classify(Some(event_type), &body).unwrap();
+            let expected_key = key
+                .map(String::from)
+                .unwrap_or_else(|| body_key(event_type, &body));
+            assert_eq!(classified.event_type, event_type, "{name}");
+            assert_eq!(classified.dedupe_key, expected_key, "{name}");
+            assert_eq!(classified.occurred_at, occurred_at, "{name}");
+            assert_eq!(classified.entity.as_deref(), entity, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_invoice_created_then_updated_is_two_events() {
+        let created = fixture("invoice.v3");
+        let updated = created
+            .replace("\"status\": \"created\"", "\"status\": \"updated\"")
+            .replace("\"isPaid\": false", "\"isPaid\": true");
+        assert_ne!(
+            classify(Some(INVOICE), &created).unwrap().dedupe_key,
+            classify(Some(INVOICE), &updated).unwrap().dedupe_key
+        );
+        assert_eq!(
+            classify(Some(INVOICE), &created),
+            classify(Some(INVOICE), &created)
+        );
+    }
+
+    #[test]
+    fn a_message_and_its_confirmation_are_two_events() {
+        let sent = classify(Some(NEW_MESSAGE), &fixture("new-message.v3")).unwrap();
+        let confirmed =
+            classify(Some(MESSAGE_CONFIRMED), &fixture("message-confirmed.v3")).unwrap();
+        assert_ne!(sent.dedupe_key, confirmed.dedupe_key);
+    }
+
+    #[test]
+    fn without_a_route_the_body_decides_where_it_can() {
+        for (name, expected) in [
+            ("new-status.v1", Some(NEW_STATUS)),
+            ("status-transition.v3", Some(STATUS_TRANSITION)),
+            ("cost-proposal.v3", Some(COST_PROPOSAL)),
+            ("new-message.v3", Some(NEW_MESSAGE)),
+            ("message-confirmed.v3", Some(MESSAGE_CONFIRMED)),
+            ("file-uploaded", Some(FILE_UPLOADED)),
+            ("invoice.v3", Some(INVOICE)),
+            ("case-updated", None),
+        ] {
+            let result = classify(None, &fixture(name)).map(|c| c.event_type);
+            let expected = expected
+                .map(String::from)
+                .ok_or(ClassifyError::UnknownEventType);
+            assert_eq!(result, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn bad_input() {
+        assert_eq!(
+            classify(Some("case-deleted"), "{}"),
+            Err(ClassifyError::UnknownEventType)
+        );
+        assert_eq!(
+            classify(Some(INVOICE), "<html/>"),
+            Err(ClassifyError::NotJson)
+        );
+        assert_eq!(
+            classify(Some(INVOICE), "\"text\""),
+            Err(ClassifyError::Shape)
+        );
+        assert_eq!(
+            classify(Some(NEW_MESSAGE), r#"{"guid":"g"}"#),
+            Err(ClassifyError::MissingField("id".into()))
+        );
+        assert!(classify(Some(CASE_UPDATED), r#"{"guid":"g","orderData":null}"#).is_ok());
+    }
+}

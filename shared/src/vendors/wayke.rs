@@ -1,0 +1,539 @@
+//! Wayke (car dealers): six webhook types, each on its own URL whose last path segment names
+//! it; typed models of every documented payload, and classification.
+//!
+//! Wayke sends no event name, and the incoming-vehicle and valuation-lead bodies are identical,
+//! so the path decides the type. Authentication is whatever the user set up at Wayke, so the
+//! scheme is configurable; the default is an HMAC-SHA256 signature in `X-Wayke-Signature`.
+
+use lambda_http::http::HeaderName;
+use serde::Deserialize;
+
+use super::{
+    body_key, id_key, parse_object, required_id, routed_type, text_at, time_at, Authentication,
+    ClassifyError, Delivery, Vendor,
+};
+use crate::event::Classified;
+use crate::verify::Scheme;
+
+/// Header of the default scheme.
+pub const DEFAULT_SIGNATURE_HEADER: &str = "x-wayke-signature";
+
+pub const PROCESS_STATUS: &str = "process-status";
+pub const VEHICLE_UPDATED: &str = "vehicle-updated";
+pub const NEW_MESSAGE: &str = "new-message";
+pub const INCOMING_VEHICLE: &str = "incoming-vehicle";
+pub const NEW_ORDER: &str = "new-order";
+pub const VALUATION_LEAD: &str = "valuation-lead";
+
+/// Every event type, as its URL's last segment.
+pub const EVENT_TYPES: &[&str] = &[
+    PROCESS_STATUS,
+    VEHICLE_UPDATED,
+    NEW_MESSAGE,
+    INCOMING_VEHICLE,
+    NEW_ORDER,
+    VALUATION_LEAD,
+];
+
+/// The Wayke vendor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wayke;
+
+impl Vendor for Wayke {
+    fn name(&self) -> &'static str {
+        "wayke"
+    }
+
+    fn authentication(&self) -> Authentication {
+        Authentication::Configurable {
+            default: Scheme::HmacSha256 {
+                header: HeaderName::from_static(DEFAULT_SIGNATURE_HEADER),
+            },
+        }
+    }
+
+    fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
+        let body = parse_object(delivery.body)?;
+        let event_type = match routed_type(delivery.route, EVENT_TYPES)? {
+            Some(event_type) => event_type,
+            None => inferred_type(&body).ok_or(ClassifyError::UnknownEventType)?,
+        };
+        let classified =
+            |dedupe_key: String, occurred_at: Option<&str>, entity: Option<String>| Classified {
+                event_type: event_type.to_string(),
+                dedupe_key,
+                occurred_at: occurred_at.and_then(|pointer| time_at(&body, pointer)),
+                entity,
+            };
+        Ok(match event_type {
+            // No event id: a process step that changes state twice sends two different bodies.
+            PROCESS_STATUS => classified(
+                body_key(event_type, delivery.body),
+                Some("/eventTime"),
+                text_at(&body, "/itemId")
+                    .map(|id| format!("item:{id}"))
+                    .or_else(|| text_at(&body, "/processId").map(|id| format!("process:{id}"))),
+            ),
+            // `id` is the vehicle's, not the update's: two updates must both go through.
+            VEHICLE_UPDATED => classified(
+                body_key(event_type, delivery.body),
+                None,
+                text_at(&body, "/id").map(|id| format!("vehicle:{id}")),
+            ),
+            NEW_MESSAGE => {
+                let id = required_id(&body, "/message/id", "message.id")?;
+                let conversation = text_at(&body, "/message/conversation/id");
+                classified(
+                    id_key(event_type, &id),
+                    Some("/message/createdAt"),
+                    conversation.map(|id| format!("conversation:{id}")),
+                )
+            }
+            INCOMING_VEHICLE | VALUATION_LEAD => {
+                let id = required_id(&body, "/lead/id", "lead.id")?;
+                classified(
+                    id_key(event_type, &id),
+                    Some("/lead/createdAt"),
+                    Some(format!("lead:{id}")),
+                )
+            }
+            _ => {
+                let id = required_id(&body, "/id", "id")?;
+                classified(
+                    id_key(event_type, &id),
+                    Some("/createdAt"),
+                    Some(format!("order:{id}")),
+                )
+            }
+        })
+    }
+}
+
+/// The type of a body posted without a type segment, where the body decides it. A lead is an
+/// incoming vehicle or a valuation lead and the body cannot tell which: such a body needs its
+/// URL.
+fn inferred_type(body: &serde_json::Value) -> Option<&'static str> {
+    let has = |pointer: &str| body.pointer(pointer).is_some_and(|v| !v.is_null());
+    if body.get("eventType").and_then(|v| v.as_str()) == Some("Process") {
+        Some(PROCESS_STATUS)
+    } else if has("/message/id") {
+        Some(NEW_MESSAGE)
+    } else if has("/orderNumber") {
+        Some(NEW_ORDER)
+    } else if has("/lead") {
+        None
+    } else if has("/id")
+        && has("/status")
+        && (has("/registrationNumber") || has("/vehicleIdentificationNumber"))
+    {
+        Some(VEHICLE_UPDATED)
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed models, for consumers and tests: every field optional, unknown fields ignored.
+
+/// `process-status`: a status change in a process step.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ProcessStatus {
+    pub event_type: Option<String>,
+    pub process_id: Option<String>,
+    pub process_name: Option<String>,
+    pub step_id: Option<String>,
+    pub step_name: Option<String>,
+    /// `started`, `pending` or `completed`.
+    pub state: Option<String>,
+    pub event_time: Option<String>,
+    pub item_id: Option<String>,
+    pub registration_number: Option<String>,
+    pub vehicle_identification_number: Option<String>,
+}
+
+/// `vehicle-updated`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VehicleUpdated {
+    pub id: Option<String>,
+    pub registration_number: Option<String>,
+    pub vehicle_identification_number: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A reference to a branch.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct BranchRef {
+    pub id: Option<String>,
+}
+
+/// A `key`/`value` pair of metadata.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Metadata {
+    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+/// `new-message`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct NewMessage {
+    pub branch: Option<BranchRef>,
+    pub message: Option<Message>,
+}
+
+/// A message in a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Message {
+    pub id: Option<String>,
+    pub text: Option<String>,
+    pub token: Option<String>,
+    pub created_at: Option<String>,
+    pub created_by: Option<Member>,
+    pub conversation: Option<Conversation>,
+}
+
+/// A conversation and its members.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Conversation {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub avatar_url: Option<String>,
+    pub members: Vec<Member>,
+    pub metadata: Vec<Metadata>,
+}
+
+/// A user, item or branch taking part in a conversation (personal data: never logged).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Member {
+    pub id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub telephone: Option<String>,
+    pub ip: Option<String>,
+    pub avatar: Option<String>,
+}
+
+/// `incoming-vehicle` and `valuation-lead`: the same body.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct LeadEvent {
+    pub branch: Option<BranchRef>,
+    pub lead: Option<Lead>,
+}
+
+/// A lead.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Lead {
+    pub id: Option<String>,
+    pub contact: Option<Contact>,
+    pub metadata: Vec<Metadata>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// The person behind a lead (personal data: never logged).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Contact {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `new-order`: an e-commerce order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NewOrder {
+    pub id: Option<String>,
+    pub order_number: Option<String>,
+    pub wayke_id: Option<String>,
+    pub price: Option<f64>,
+    pub created_at: Option<String>,
+    pub accessories: Vec<Accessory>,
+    pub vehicle: Option<Vehicle>,
+    pub customer: Option<Customer>,
+    pub delivery: Option<Handover>,
+    pub insurance: Option<Insurance>,
+    pub payment: Option<Payment>,
+    pub trade_in: Option<TradeIn>,
+}
+
+/// An accessory on an order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Accessory {
+    pub article_number: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub name: Option<String>,
+    pub price: Option<f64>,
+}
+
+/// The ordered vehicle.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Vehicle {
+    pub registration_number: Option<String>,
+    pub vehicle_identification_number: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model_series: Option<String>,
+    pub model_name: Option<String>,
+    pub model_year: Option<i64>,
+    pub mileage: Option<f64>,
+    pub short_description: Option<String>,
+}
+
+/// The buyer (personal data: never logged).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Customer {
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub personal_number: Option<String>,
+    pub address: Option<Address>,
+    pub did_verify_with_bank_id: Option<bool>,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Address {
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+}
+
+/// How the vehicle is handed over (the order's `delivery`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Handover {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// The insurance chosen with the order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Insurance {
+    pub name: Option<String>,
+    pub personal_number: Option<String>,
+    pub brand: Option<String>,
+    pub estimated_driving_distance: Option<String>,
+}
+
+/// How the order is paid.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Payment {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub financial_institution: Option<String>,
+    pub unit: Option<String>,
+    pub price: Option<f64>,
+    pub loan: Option<Loan>,
+}
+
+/// Loan terms of a financed order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Loan {
+    pub administration_fee: Option<f64>,
+    pub setup_fee: Option<f64>,
+    pub interest: Option<f64>,
+    pub effective_interest_rate: Option<f64>,
+    pub residual_value: Option<f64>,
+    pub down_payment: Option<f64>,
+    pub duration: Option<i64>,
+    pub monthly_cost: Option<f64>,
+    pub total_residual_value: Option<f64>,
+    pub total_cost: Option<f64>,
+}
+
+/// The vehicle traded in with the order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TradeIn {
+    pub estimated_value: Option<f64>,
+    pub reduced_valuation: Option<f64>,
+    pub condition: Option<String>,
+    pub description: Option<String>,
+    pub registration_number: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model_series: Option<String>,
+    pub model_name: Option<String>,
+    pub model_year: Option<i64>,
+    pub mileage: Option<f64>,
+    pub short_description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/fixtures/wayke/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn classify(route: Option<&str>, body: &str) -> Result<Classified, ClassifyError> {
+        Wayke.classify(&Delivery { route, body })
+    }
+
+    #[test]
+    fn every_documented_example_deserializes() {
+        let process: ProcessStatus = serde_json::from_str(&fixture(PROCESS_STATUS)).unwrap();
+        assert_eq!(process.step_name.as_deref(), Some("Förkalkyl"));
+        let vehicle: VehicleUpdated = serde_json::from_str(&fixture(VEHICLE_UPDATED)).unwrap();
+        assert_eq!(vehicle.status.as_deref(), Some("Unpublished"));
+        let message: NewMessage = serde_json::from_str(&fixture(NEW_MESSAGE)).unwrap();
+        let conversation = message.message.unwrap().conversation.unwrap();
+        assert_eq!(conversation.members.len(), 3);
+        assert_eq!(conversation.metadata.len(), 5);
+        for name in [INCOMING_VEHICLE, VALUATION_LEAD] {
+            let lead: LeadEvent = serde_json::from_str(&fixture(name)).unwrap();
+            let lead = lead.lead.unwrap();
+            assert_eq!(lead.metadata.len(), 8);
+            assert_eq!(lead.kind.as_deref(), Some("registrationOfInterestToSell"));
+        }
+        let order: NewOrder = serde_json::from_str(&fixture(NEW_ORDER)).unwrap();
+        assert_eq!(order.price, Some(549800.0));
+        assert_eq!(order.payment.unwrap().loan.unwrap().duration, Some(84));
+        assert_eq!(order.trade_in.unwrap().model_year, Some(2022));
+        assert_eq!(order.accessories.len(), 1);
+    }
+
+    #[test]
+    fn each_route_classifies_its_example() {
+        let cases = [
+            (
+                PROCESS_STATUS,
+                None,
+                Some(datetime!(2023-06-05 08:11:25.9751982 UTC)),
+                Some("item:7ca2ab6f-0593-4ae4-a7b4-1618dcc4b131"),
+            ),
+            (
+                VEHICLE_UPDATED,
+                None,
+                None,
+                Some("vehicle:603c5053-af12-4783-b8b0-2a7589a35c07"),
+            ),
+            (
+                NEW_MESSAGE,
+                Some("new-message:e8333b6a-bedf-4d3b-8461-e5ca13613d74"),
+                Some(datetime!(2023-03-20 18:27:50.3086451 UTC)),
+                Some("conversation:4dd452d8-fc46-41b6-b146-5fa1bc69f3ff"),
+            ),
+            (
+                INCOMING_VEHICLE,
+                Some("incoming-vehicle:db0221ff-ebf0-4610-89ff-91c8e03309d0"),
+                Some(datetime!(2023-11-07 08:19:45.7867015 UTC)),
+                Some("lead:db0221ff-ebf0-4610-89ff-91c8e03309d0"),
+            ),
+            (
+                VALUATION_LEAD,
+                Some("valuation-lead:db0221ff-ebf0-4610-89ff-91c8e03309d0"),
+                Some(datetime!(2023-11-07 08:19:45.7867015 UTC)),
+                Some("lead:db0221ff-ebf0-4610-89ff-91c8e03309d0"),
+            ),
+            (
+                NEW_ORDER,
+                Some("new-order:7384171f-193d-4651-92a5-d9d976e0092f"),
+                Some(datetime!(2023-03-20 22:31:26.6025563 UTC)),
+                Some("order:7384171f-193d-4651-92a5-d9d976e0092f"),
+            ),
+        ];
+        for (event_type, key, occurred_at, entity) in cases {
+            let body = fixture(event_type);
+            let classified = classify(Some(event_type), &body).unwrap();
+            assert_eq!(classified.event_type, event_type);
+            let expected_key = key
+                .map(String::from)
+                .unwrap_or_else(|| body_key(event_type, &body));
+            assert_eq!(classified.dedupe_key, expected_key, "{event_type}");
+            assert_eq!(classified.occurred_at, occurred_at, "{event_type}");
+            assert_eq!(classified.entity.as_deref(), entity, "{event_type}");
+        }
+    }
+
+    #[test]
+    fn two_states_of_one_process_step_and_two_updates_of_one_vehicle_are_two_events() {
+        let started = fixture(PROCESS_STATUS).replace("started/pending/completed", "started");
+        let completed = fixture(PROCESS_STATUS).replace("started/pending/completed", "completed");
+        assert_ne!(
+            classify(Some(PROCESS_STATUS), &started).unwrap().dedupe_key,
+            classify(Some(PROCESS_STATUS), &completed)
+                .unwrap()
+                .dedupe_key
+        );
+        let unpublished = fixture(VEHICLE_UPDATED);
+        let published = unpublished.replace("Unpublished", "Published");
+        assert_ne!(
+            classify(Some(VEHICLE_UPDATED), &unpublished)
+                .unwrap()
+                .dedupe_key,
+            classify(Some(VEHICLE_UPDATED), &published)
+                .unwrap()
+                .dedupe_key
+        );
+    }
+
+    #[test]
+    fn without_a_route_the_body_decides_where_it_can() {
+        for (name, expected) in [
+            (PROCESS_STATUS, Ok(PROCESS_STATUS)),
+            (VEHICLE_UPDATED, Ok(VEHICLE_UPDATED)),
+            (NEW_MESSAGE, Ok(NEW_MESSAGE)),
+            (NEW_ORDER, Ok(NEW_ORDER)),
+            (INCOMING_VEHICLE, Err(ClassifyError::UnknownEventType)),
+            (VALUATION_LEAD, Err(ClassifyError::UnknownEventType)),
+        ] {
+            let result = classify(None, &fixture(name)).map(|c| c.event_type);
+            assert_eq!(result, expected.map(String::from), "{name}");
+        }
+        assert_eq!(classify(None, "{}"), Err(ClassifyError::UnknownEventType));
+    }
+
+    #[test]
+    fn bad_input() {
+        assert_eq!(
+            classify(Some("vehicle-deleted"), "{}"),
+            Err(ClassifyError::UnknownEventType)
+        );
+        assert_eq!(
+            classify(Some(NEW_ORDER), "nope"),
+            Err(ClassifyError::NotJson)
+        );
+        assert_eq!(classify(Some(NEW_ORDER), "[]"), Err(ClassifyError::Shape));
+        assert_eq!(
+            classify(Some(NEW_ORDER), "{}"),
+            Err(ClassifyError::MissingField("id".into()))
+        );
+        assert_eq!(
+            classify(Some(NEW_MESSAGE), &fixture(INCOMING_VEHICLE)),
+            Err(ClassifyError::MissingField("message.id".into()))
+        );
+        assert_eq!(
+            classify(Some(VALUATION_LEAD), r#"{"lead":{}}"#),
+            Err(ClassifyError::MissingField("lead.id".into()))
+        );
+        // Types with no required field take any object.
+        assert!(classify(Some(VEHICLE_UPDATED), r#"{"unexpected":true}"#).is_ok());
+    }
+}
