@@ -350,16 +350,19 @@ mod tests {
         assert_eq!(case.core["id"], 90210);
     }
 
+    /// Route, fixture, dedupe key (`None`: the body key), time, entity.
+    type Expected = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<time::OffsetDateTime>,
+        Option<&'static str>,
+    );
+
     #[test]
     fn each_route_classifies_its_examples() {
         let case = "case:a7afaf9-7c6e-4d0e-b756-16b4afa1382f";
-        let cases: [(
-            &str,
-            &str,
-            Option<&str>,
-            Option<time::OffsetDateTime>,
-            Option<&str>,
-        ); 12] = [
+        let cases: [Expected; 12] = [
             (
                 NEW_STATUS,
                 "new-status.v1",
