@@ -10,7 +10,7 @@ VENV := .venv
 VENV_READY := $(VENV)/.moto-$(MOTO_VERSION)
 PYTHON3 ?= python3
 
-.PHONY: test lint unit venv clean
+.PHONY: test lint unit venv events clean
 
 ## test: formatting, lints, then every test (unit, contract, pipeline against moto).
 test: lint unit
@@ -29,6 +29,10 @@ unit: $(VENV_READY)
 	status=0; MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked || status=$$?; \
 	pkill -f "$(MOTO_PROCESS)" 2>/dev/null || true; \
 	exit $$status
+
+## events: regenerate events/ (sample API Gateway events and env.json) from events/payloads/.
+events:
+	UPDATE_EVENTS=1 cargo test -p webhook-tests --test events --locked
 
 ## venv: the Python tools the tests use.
 venv: $(VENV_READY)

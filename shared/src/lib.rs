@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod event;
 pub mod fanout;
+pub mod function;
 pub mod http;
 pub mod pipeline;
 pub mod store;

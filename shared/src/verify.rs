@@ -263,6 +263,16 @@ pub fn sign(secret: &Secret, body: &[u8]) -> String {
     hex::encode(hmac_of(secret, body).finalize().into_bytes())
 }
 
+/// The header a sender adds to authenticate `body` with `secret` under `scheme`: the inverse of
+/// [`Verifier::verify`], for tests, sample events and tools.
+pub fn credential_header(scheme: &Scheme, secret: &Secret, body: &[u8]) -> (HeaderName, String) {
+    match scheme {
+        Scheme::HmacSha256 { header } => (header.clone(), sign(secret, body)),
+        Scheme::Token { header } => (header.clone(), token(secret)),
+        Scheme::Basic => (AUTHORIZATION, basic_authorization(secret)),
+    }
+}
+
 /// The `Authorization` header value for basic credentials `user:password`.
 pub fn basic_authorization(credentials: &Secret) -> String {
     format!("Basic {}", STANDARD.encode(credentials.expose()))
@@ -533,6 +543,26 @@ mod tests {
         );
         assert_eq!(check("Basic !!!"), Err(VerifyError::MalformedCredentials));
         assert_eq!(check("Basic"), Err(VerifyError::MalformedCredentials));
+    }
+
+    #[test]
+    fn credential_header_makes_what_verify_accepts_under_every_scheme() {
+        for text in ["hmac-sha256:x-sig", "token:x-token", "basic"] {
+            let scheme: Scheme = text.parse().unwrap();
+            let verifier = Verifier::new(
+                scheme.clone(),
+                Secrets::parse_list("old:one,user:pass").unwrap(),
+            )
+            .unwrap();
+            let (name, value) = credential_header(&scheme, &secret("user:pass"), b"{}");
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_str(&value).unwrap());
+            assert_eq!(
+                verifier.verify(&headers, b"{}"),
+                Ok(Verified { secret_index: 1 }),
+                "{text}"
+            );
+        }
     }
 
     #[test]

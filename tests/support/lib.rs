@@ -5,4 +5,6 @@
 
 pub mod deliveries;
 pub mod moto;
+pub mod replay;
 pub mod runtime;
+pub mod samples;

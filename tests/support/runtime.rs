@@ -10,6 +10,49 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+/// A command that runs a function binary as Lambda would: against `runtime_api`, configured by
+/// environment only (nothing of the test's own environment but `PATH`), with dummy credentials
+/// and AWS reached at `aws_endpoint`.
+pub fn function_command(
+    binary: &str,
+    runtime_api: &str,
+    aws_endpoint: &str,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env(
+            "AWS_LAMBDA_FUNCTION_NAME",
+            binary.rsplit('/').next().unwrap_or(binary),
+        )
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", aws_endpoint)
+        .kill_on_drop(true);
+    command
+}
+
+/// The status code and JSON body of an API Gateway HTTP API response.
+pub fn status_and_body(answer: Answer) -> (u64, serde_json::Value) {
+    let Answer::Response(text) = answer else {
+        panic!("the function failed: {answer:?}")
+    };
+    let response: serde_json::Value = serde_json::from_str(&text).expect("a JSON response");
+    let body = response["body"].as_str().expect("a text body");
+    let body = serde_json::from_str(body).expect("a JSON body");
+    (
+        response["statusCode"].as_u64().expect("a status code"),
+        body,
+    )
+}
+
 /// What the function answered for one invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {

@@ -8,35 +8,9 @@ use std::process::Stdio;
 use tokio::io::AsyncReadExt;
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
-use webhook_tests::runtime::{Answer, RuntimeApi};
+use webhook_tests::runtime::{function_command, status_and_body, RuntimeApi};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
-
-fn lambda_environment(command: &mut tokio::process::Command, runtime_api: &str, endpoint: &str) {
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "cyclesoftware")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", endpoint);
-}
-
-/// The status code and JSON body of an API Gateway HTTP API response.
-fn status_and_body(answer: Answer) -> (u64, serde_json::Value) {
-    let Answer::Response(text) = answer else {
-        panic!("the function failed: {answer:?}")
-    };
-    let response: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let body = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
-    (response["statusCode"].as_u64().unwrap(), body)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
@@ -48,15 +22,12 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let queue = moto::create_queue(&sqs, false).await;
     let runtime = RuntimeApi::start().await;
 
-    let mut command = tokio::process::Command::new(BINARY);
-    lambda_environment(&mut command, runtime.address(), &moto.endpoint);
-    let mut function = command
+    let mut function = function_command(BINARY, runtime.address(), &moto.endpoint)
         .env("EVENTS_TABLE", &table)
         .env("FANOUT", format!("*={queue}"))
         .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("start the binary");
 
@@ -139,9 +110,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
 #[tokio::test]
 async fn a_missing_variable_stops_start_up_with_its_name() {
     let runtime = RuntimeApi::start().await;
-    let mut command = tokio::process::Command::new(BINARY);
-    lambda_environment(&mut command, runtime.address(), &moto::closed_endpoint());
-    let output = command
+    let output = function_command(BINARY, runtime.address(), &moto::closed_endpoint())
         .env("FANOUT", "*=https://sqs.eu-west-1.amazonaws.com/1/q")
         .env("WEBHOOK_SECRETS", "a-secret-value")
         .output()

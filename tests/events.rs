@@ -1,0 +1,77 @@
+//! The committed sample events are what the generator makes from `events/payloads/` and the
+//! development secrets; `make events` (UPDATE_EVENTS=1) rewrites them.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use webhook_tests::samples::{events_dir, generate, VENDORS};
+
+#[test]
+fn committed_sample_events_are_fresh() {
+    let generated = generate();
+    let root = events_dir();
+    if std::env::var_os("UPDATE_EVENTS").is_some() {
+        for vendor in VENDORS {
+            for stale in webhook_tests::samples::event_files(&vendor) {
+                std::fs::remove_file(stale).unwrap();
+            }
+        }
+        for (path, content) in &generated {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, content).unwrap();
+        }
+    }
+    let mut on_disk: BTreeSet<PathBuf> = BTreeSet::from([PathBuf::from("env.json")]);
+    for vendor in VENDORS {
+        for file in webhook_tests::samples::event_files(&vendor) {
+            on_disk.insert(file.strip_prefix(&root).unwrap().to_path_buf());
+        }
+    }
+    let expected: BTreeSet<PathBuf> = generated.keys().cloned().collect();
+    assert_eq!(
+        on_disk, expected,
+        "events/ has other files than the generator makes: run `make events`"
+    );
+    for (path, content) in generated {
+        let committed = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+        assert!(
+            committed == content,
+            "events/{} is stale: run `make events`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn every_event_type_of_every_vendor_has_a_sample() {
+    use webhook_core::vendors::{revo_xef, service_order_hub, wayke};
+    let names = |vendor: &str| -> BTreeSet<String> {
+        webhook_tests::samples::payloads(&webhook_tests::samples::vendor(vendor))
+            .into_iter()
+            .map(|(event_type, _)| event_type)
+            .collect()
+    };
+    let set = |types: &[&str]| types.iter().map(|t| t.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(names("wayke"), set(wayke::EVENT_TYPES));
+    assert_eq!(
+        names("service-order-hub"),
+        set(service_order_hub::EVENT_TYPES)
+    );
+    assert_eq!(names("revo-xef"), set(revo_xef::EVENT_TYPES));
+    let cyclesoftware = set(&[
+        "sales_order.created",
+        "sales_order.updated",
+        "sales_order.deleted",
+        "sales_order.invoiced",
+        "workshop_order.created",
+        "workshop_order.updated",
+        "workshop_order.deleted",
+        "sales_transaction.created",
+        "sales_transaction.updated",
+        "store_order.created",
+    ]);
+    assert_eq!(names("cyclesoftware"), cyclesoftware);
+}

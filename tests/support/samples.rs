@@ -1,0 +1,239 @@
+//! The sample events in `events/`: API Gateway HTTP API (payload 2.0) events that
+//! `sam local invoke -e` and the replay tests take, generated from the plain payloads in
+//! `events/payloads/<vendor>/<event-type>.json` and the development secrets below, together with
+//! `events/env.json`, the `--env-vars` file of `sam local invoke`.
+//!
+//! `make events` writes them; a test fails when a committed file differs from what this makes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use webhook_core::vendors::cyclesoftware::{CycleSoftware, DELIVERY_HEADER, EVENT_HEADER};
+use webhook_core::vendors::revo_xef::RevoXef;
+use webhook_core::vendors::service_order_hub::ServiceOrderHub;
+use webhook_core::vendors::wayke::Wayke;
+use webhook_core::vendors::{Authentication, Vendor};
+use webhook_core::verify::{credential_header, Scheme, Secret};
+
+/// One vendor's sample configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleVendor {
+    /// The vendor's name: binary, path and `events/` folder.
+    pub name: &'static str,
+    /// The SAM logical id of its function, the key of its entry in `events/env.json`.
+    pub function: &'static str,
+    /// The development secret its sample events are authenticated with.
+    pub secret: &'static str,
+    /// Whether the event type is the last path segment (`/wayke/new-order`).
+    pub routed: bool,
+    /// The method of its API route: `POST`, or `ANY` for a vendor that may use any method.
+    pub route_method: &'static str,
+    /// Its scheme when `AUTH_SCHEME` is unset.
+    scheme: fn() -> Scheme,
+}
+
+fn default_scheme(vendor: &impl Vendor) -> Scheme {
+    match vendor.authentication() {
+        Authentication::Fixed(scheme) | Authentication::Configurable { default: scheme } => scheme,
+    }
+}
+
+/// The four vendors, in the order the README lists them.
+pub const VENDORS: [SampleVendor; 4] = [
+    SampleVendor {
+        name: "cyclesoftware",
+        route_method: "POST",
+        function: "CycleSoftwareFunction",
+        secret: "dev-cyclesoftware-secret",
+        routed: false,
+        scheme: || default_scheme(&CycleSoftware),
+    },
+    SampleVendor {
+        name: "wayke",
+        route_method: "POST",
+        function: "WaykeFunction",
+        secret: "dev-wayke-secret",
+        routed: true,
+        scheme: || default_scheme(&Wayke),
+    },
+    SampleVendor {
+        name: "service-order-hub",
+        route_method: "ANY",
+        function: "ServiceOrderHubFunction",
+        secret: "dev-service-order-hub-token",
+        routed: true,
+        scheme: || default_scheme(&ServiceOrderHub),
+    },
+    SampleVendor {
+        name: "revo-xef",
+        route_method: "POST",
+        function: "RevoXefFunction",
+        secret: "dev-revo-xef-secret",
+        routed: false,
+        scheme: || default_scheme(&RevoXef),
+    },
+];
+
+/// The sample vendor named `name`.
+pub fn vendor(name: &str) -> SampleVendor {
+    VENDORS
+        .into_iter()
+        .find(|vendor| vendor.name == name)
+        .unwrap_or_else(|| panic!("no sample vendor {name}"))
+}
+
+impl SampleVendor {
+    pub fn scheme(&self) -> Scheme {
+        (self.scheme)()
+    }
+
+    /// The request path of `event_type`.
+    pub fn path(&self, event_type: &str) -> String {
+        if self.routed {
+            format!("/{}/{event_type}", self.name)
+        } else {
+            format!("/{}", self.name)
+        }
+    }
+
+    /// The API Gateway route key: what the template declares for this vendor.
+    pub fn route_key(&self) -> String {
+        if self.routed {
+            format!("{} /{}/{{event}}", self.route_method, self.name)
+        } else {
+            format!("{} /{}", self.route_method, self.name)
+        }
+    }
+
+    /// The headers the vendor sends with `body`, authenticated with the development secret.
+    pub fn headers(&self, event_type: &str, body: &str) -> BTreeMap<String, String> {
+        let secret = Secret::new(self.secret.as_bytes()).expect("non-empty secret");
+        let (name, value) = credential_header(&self.scheme(), &secret, body.as_bytes());
+        let mut headers = BTreeMap::from([
+            ("content-type".to_string(), "application/json".to_string()),
+            (name.as_str().to_string(), value),
+        ]);
+        if self.name == "cyclesoftware" {
+            let id = serde_json::from_str::<Value>(body)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(String::from))
+                .unwrap_or_default();
+            headers.insert(DELIVERY_HEADER.to_string(), id);
+            headers.insert(EVENT_HEADER.to_string(), event_type.to_string());
+        }
+        headers
+    }
+
+    /// The API Gateway HTTP API event of `event_type` with `body` (sent as text, exactly).
+    pub fn event(&self, event_type: &str, body: &str) -> Value {
+        let path = self.path(event_type);
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": self.route_key(),
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": self.headers(event_type, body),
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "local.execute-api.eu-west-1.amazonaws.com",
+                "domainPrefix": "local",
+                "http": {
+                    "method": "POST",
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.10",
+                    "userAgent": format!("{}-webhooks", self.name)
+                },
+                "requestId": format!("sample-{}-{event_type}", self.name),
+                "routeKey": self.route_key(),
+                "stage": "$default",
+                "time": "23/Nov/2026:12:00:00 +0000",
+                "timeEpoch": 1_795_435_200_000i64
+            },
+            "body": body,
+            "isBase64Encoded": false
+        });
+        if self.routed {
+            event["pathParameters"] = json!({ "event": event_type });
+        }
+        event
+    }
+
+    /// The function's variables in `events/env.json`: what `sam local invoke --env-vars` sets
+    /// over the template's values. Table and queue are the local stack's (moto on port 5000).
+    pub fn env(&self) -> Value {
+        json!({
+            "EVENTS_TABLE": "webhook-events",
+            "FANOUT": "*=http://127.0.0.1:5000/123456789012/webhook-events",
+            "WEBHOOK_SECRETS": self.secret,
+            "DEDUPE_TTL_DAYS": "7",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"
+        })
+    }
+}
+
+/// The workspace's `events/` folder.
+pub fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .join("events")
+}
+
+/// The plain payloads of `vendor`: event type and body, sorted by event type.
+pub fn payloads(vendor: &SampleVendor) -> Vec<(String, String)> {
+    let dir = events_dir().join("payloads").join(vendor.name);
+    let mut payloads: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| {
+            let event_type = path
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let body = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (event_type, body)
+        })
+        .collect();
+    payloads.sort();
+    payloads
+}
+
+/// Every file the generator makes, by path relative to `events/`, with its content.
+pub fn generate() -> BTreeMap<PathBuf, String> {
+    let mut files = BTreeMap::new();
+    let mut env = serde_json::Map::new();
+    for vendor in VENDORS {
+        for (event_type, body) in payloads(&vendor) {
+            let event = vendor.event(&event_type, &body);
+            let text = serde_json::to_string_pretty(&event).expect("serializable") + "\n";
+            files.insert(
+                PathBuf::from(vendor.name).join(format!("{event_type}.json")),
+                text,
+            );
+        }
+        env.insert(vendor.function.to_string(), vendor.env());
+    }
+    let env = serde_json::to_string_pretty(&Value::Object(env)).expect("serializable") + "\n";
+    files.insert(PathBuf::from("env.json"), env);
+    files
+}
+
+/// The sample event files on disk for `vendor`, sorted (none when its folder is missing).
+pub fn event_files(vendor: &SampleVendor) -> Vec<PathBuf> {
+    let dir = events_dir().join(vendor.name);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
