@@ -99,3 +99,27 @@ pub fn status_and_json(response: &lambda_http::Response<Body>) -> (u16, serde_js
         serde_json::from_slice(body).expect("responses are JSON"),
     )
 }
+
+/// The configuration of `vendor` from `variables` (name, value).
+pub fn vendor_config(
+    vendor: &impl webhook_core::vendors::Vendor,
+    variables: &[(&str, &str)],
+) -> Config {
+    let variables: HashMap<String, String> = variables
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(vendor, |name| variables.get(name).cloned())
+        .expect("valid test configuration")
+}
+
+/// A request with any method, path, headers and body.
+pub fn request(method: &str, path: &str, headers: &[(String, String)], body: &str) -> Request {
+    let mut builder = HttpRequest::builder().method(method).uri(path);
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
+        .body(Body::from(body.to_string()))
+        .expect("valid request")
+}
