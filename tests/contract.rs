@@ -6,11 +6,11 @@
 use futures::future::join_all;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
-use webhook_core::event::{Classified, Event};
+use webhook_core::event::{body_digest, rfc3339, Classified, Event};
 use webhook_core::fanout::{is_fifo, MemoryPublisher, Message, Publisher, SqsPublisher};
 use webhook_core::store::{
-    Claim, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, DynamoStore, MemoryStore,
-    StoreError, StoredClaim,
+    Claim, ClaimIndex, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, DynamoStore,
+    MemoryStore, StoreError, StoredClaim,
 };
 use webhook_tests::moto::{self, Received};
 
@@ -35,6 +35,8 @@ fn claim_of(key: &str, received_at: OffsetDateTime) -> Claim {
             "https://sqs.eu-west-1.amazonaws.com/1/b.fifo".into(),
         ],
         expires_at: (received_at + Duration::days(7)).unix_timestamp(),
+        lease_until: (received_at + Duration::seconds(60)).unix_timestamp(),
+        body_digest: body_digest(format!(r#"{{"id":"{key}","x":[1,2]}}"#).as_bytes()),
     }
 }
 
@@ -48,7 +50,9 @@ async fn dynamo_store() -> DynamoStore {
 mod store_scenarios {
     use super::*;
 
-    pub async fn a_new_claim_is_stored_received<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn a_new_claim_is_stored_received<S: ClaimStore + ClaimLookup + ClaimIndex>(
+        store: S,
+    ) {
         let claim = claim_of("new-1", NOW);
         assert_eq!(
             store.claim(&claim, NOW).await.unwrap(),
@@ -59,13 +63,18 @@ mod store_scenarios {
             stored,
             Some(StoredClaim {
                 claim,
-                status: ClaimStatus::Received
+                status: ClaimStatus::Received,
+                published_queues: vec![]
             })
         );
         assert_eq!(store.load("cyclesoftware#absent").await.unwrap(), None);
     }
 
-    pub async fn a_second_claim_returns_the_first_as_stored<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn a_second_claim_returns_the_first_as_stored<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
         let first = claim_of("dup-1", NOW);
         let later = claim_of("dup-1", NOW + Duration::minutes(5));
         assert_eq!(
@@ -80,7 +89,8 @@ mod store_scenarios {
             outcome,
             ClaimOutcome::Existing(Box::new(StoredClaim {
                 claim: first.clone(),
-                status: ClaimStatus::Received
+                status: ClaimStatus::Received,
+                published_queues: vec![]
             }))
         );
         store
@@ -95,12 +105,13 @@ mod store_scenarios {
             outcome,
             ClaimOutcome::Existing(Box::new(StoredClaim {
                 claim: first,
-                status: ClaimStatus::Published
+                status: ClaimStatus::Published,
+                published_queues: vec![]
             }))
         );
     }
 
-    pub async fn an_expired_claim_is_replaced<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn an_expired_claim_is_replaced<S: ClaimStore + ClaimLookup + ClaimIndex>(store: S) {
         let first = claim_of("ttl-1", NOW);
         assert_eq!(
             store.claim(&first, NOW).await.unwrap(),
@@ -123,12 +134,15 @@ mod store_scenarios {
             stored,
             StoredClaim {
                 claim: again,
-                status: ClaimStatus::Received
+                status: ClaimStatus::Received,
+                published_queues: vec![]
             }
         );
     }
 
-    pub async fn settling_an_unknown_claim_fails<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn settling_an_unknown_claim_fails<S: ClaimStore + ClaimLookup + ClaimIndex>(
+        store: S,
+    ) {
         let error = store
             .settle("cyclesoftware#never-claimed", NOW)
             .await
@@ -145,7 +159,7 @@ mod store_scenarios {
         );
     }
 
-    pub async fn keys_are_independent<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn keys_are_independent<S: ClaimStore + ClaimLookup + ClaimIndex>(store: S) {
         let a = claim_of("ind-a", NOW);
         let b = claim_of("ind-b", NOW);
         assert_eq!(store.claim(&a, NOW).await.unwrap(), ClaimOutcome::Claimed);
@@ -157,7 +171,11 @@ mod store_scenarios {
         );
     }
 
-    pub async fn concurrent_claims_of_one_key_claim_it_once<S: ClaimStore + ClaimLookup>(store: S) {
+    pub async fn concurrent_claims_of_one_key_claim_it_once<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
         let claim = claim_of("race-1", NOW);
         let outcomes = join_all((0..16).map(|_| store.claim(&claim, NOW))).await;
         let claimed = outcomes
@@ -169,6 +187,222 @@ mod store_scenarios {
             .filter(|o| matches!(o, Ok(ClaimOutcome::Existing(_))))
             .count();
         assert_eq!((claimed, existing), (1, 15), "{outcomes:?}");
+    }
+}
+
+mod lease_scenarios {
+    use super::*;
+
+    pub async fn a_claim_is_taken_over_only_once_its_lease_lapsed<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let claim = claim_of("lease-1", NOW);
+        let pk = claim.event.pk();
+        store.claim(&claim, NOW).await.unwrap();
+        let lease_end = OffsetDateTime::from_unix_timestamp(claim.lease_until).unwrap();
+        assert_eq!(
+            store.take_over(&pk, lease_end, 0).await.unwrap(),
+            None,
+            "still leased"
+        );
+        let later = lease_end + Duration::seconds(1);
+        let new_lease = (later + Duration::seconds(60)).unix_timestamp();
+        let taken = store
+            .take_over(&pk, later, new_lease)
+            .await
+            .unwrap()
+            .expect("lapsed lease is taken");
+        assert_eq!(taken.claim.lease_until, new_lease);
+        assert_eq!(taken.claim.event, claim.event);
+        assert_eq!(
+            store.take_over(&pk, later, new_lease).await.unwrap(),
+            None,
+            "taken once"
+        );
+        store.settle(&pk, later).await.unwrap();
+        let much_later = later + Duration::hours(1);
+        assert_eq!(
+            store.take_over(&pk, much_later, 0).await.unwrap(),
+            None,
+            "published"
+        );
+        assert_eq!(
+            store
+                .take_over("cyclesoftware#absent", much_later, 0)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+
+    pub async fn concurrent_take_overs_give_the_claim_to_one<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let claim = claim_of("lease-race", NOW);
+        store.claim(&claim, NOW).await.unwrap();
+        let later = NOW + Duration::minutes(5);
+        let pk = claim.event.pk();
+        let results =
+            join_all((0..8).map(|_| store.take_over(&pk, later, later.unix_timestamp() + 60)))
+                .await;
+        let winners = results.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+        assert_eq!(winners, 1, "{results:?}");
+    }
+
+    pub async fn recorded_queues_are_kept_and_release_the_lease<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let claim = claim_of("partial-1", NOW);
+        let pk = claim.event.pk();
+        store.claim(&claim, NOW).await.unwrap();
+        store
+            .record_published(&pk, &claim.queues[..1], NOW)
+            .await
+            .unwrap();
+        store
+            .record_published(&pk, &claim.queues[..1], NOW)
+            .await
+            .unwrap();
+        let stored = store.load(&pk).await.unwrap().unwrap();
+        assert_eq!(stored.published_queues, claim.queues[..1].to_vec());
+        assert_eq!(stored.missing_queues(), claim.queues[1..].to_vec());
+        assert!(
+            stored.claim.lease_until < NOW.unix_timestamp(),
+            "the lease is released"
+        );
+        let taken = store
+            .take_over(&pk, NOW, NOW.unix_timestamp() + 60)
+            .await
+            .unwrap()
+            .expect("released");
+        assert_eq!(taken.missing_queues(), claim.queues[1..].to_vec());
+        store.record_published(&pk, &[], NOW).await.unwrap();
+        assert_eq!(
+            store
+                .record_published("cyclesoftware#absent", &[], NOW)
+                .await
+                .unwrap_err(),
+            StoreError::NotFound {
+                pk: "cyclesoftware#absent".into()
+            }
+        );
+    }
+
+    pub async fn the_pending_index_lists_lapsed_unpublished_claims<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let vendor = moto::unique_name("vendor");
+        let mut claims = Vec::new();
+        for (i, minutes) in [3, 1, 2].into_iter().enumerate() {
+            let mut claim = claim_of(&format!("pending-{i}"), NOW + Duration::minutes(minutes));
+            claim.event.vendor = vendor.clone();
+            store.claim(&claim, NOW).await.unwrap();
+            claims.push(claim);
+        }
+        assert!(
+            store.pending(&vendor, NOW, 10).await.unwrap().is_empty(),
+            "all leased"
+        );
+        let later = NOW + Duration::minutes(10);
+        let pks: Vec<String> = [1, 2, 0].iter().map(|&i| claims[i].event.pk()).collect();
+        assert_eq!(
+            store.pending(&vendor, later, 10).await.unwrap(),
+            pks,
+            "oldest lease first"
+        );
+        assert_eq!(
+            store.pending(&vendor, later, 2).await.unwrap(),
+            pks[..2].to_vec()
+        );
+        store.settle(&pks[0], later).await.unwrap();
+        assert_eq!(
+            store.pending(&vendor, later, 10).await.unwrap(),
+            pks[1..].to_vec(),
+            "settled leaves the index"
+        );
+        assert!(store
+            .pending("other-vendor", later, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    pub async fn claims_are_found_by_time_of_receipt_page_by_page<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let vendor = moto::unique_name("vendor");
+        let mut pks = Vec::new();
+        for i in 0..5 {
+            let mut claim = claim_of(&format!("range-{i}"), NOW + Duration::milliseconds(500 * i));
+            claim.event.vendor = vendor.clone();
+            store.claim(&claim, NOW).await.unwrap();
+            pks.push(claim.event.pk());
+        }
+        let from = rfc3339(NOW + Duration::milliseconds(500));
+        let to = rfc3339(NOW + Duration::milliseconds(2000));
+        let mut found = Vec::new();
+        let mut cursor = None;
+        for _ in 0..10 {
+            let page = store
+                .received_between(&vendor, &from, &to, 2, cursor.as_ref())
+                .await
+                .unwrap();
+            assert!(page.pks.len() <= 2);
+            found.extend(page.pks);
+            cursor = page.next;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(found, pks[1..4].to_vec(), "[from, to) in order of receipt");
+    }
+
+    pub async fn a_large_payload_round_trips_and_one_too_large_is_refused<
+        S: ClaimStore + ClaimLookup + ClaimIndex,
+    >(
+        store: S,
+    ) {
+        let mut big = claim_of("big-1", NOW);
+        big.event.payload = format!(r#"{{"text":"{}"}}"#, "lorem ipsum dolor ".repeat(25_000));
+        store.claim(&big, NOW).await.unwrap();
+        assert_eq!(
+            store
+                .load(&big.event.pk())
+                .await
+                .unwrap()
+                .unwrap()
+                .claim
+                .event
+                .payload,
+            big.event.payload
+        );
+
+        let mut noise = claim_of("noise-1", NOW);
+        let mut state = 0x2545_f491_u64;
+        let random: String = (0..800_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b'A' + u8::try_from(state % 26).unwrap())
+            })
+            .collect();
+        noise.event.payload = format!(r#"{{"blob":"{random}"}}"#);
+        assert!(matches!(
+            store.claim(&noise, NOW).await,
+            Err(StoreError::PayloadTooLarge { .. })
+        ));
+        assert_eq!(store.load(&noise.event.pk()).await.unwrap(), None);
     }
 }
 
@@ -200,6 +434,31 @@ macro_rules! store_contract {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_claims_of_one_key_claim_it_once() {
                 store_scenarios::concurrent_claims_of_one_key_claim_it_once($make).await;
+            }
+            #[tokio::test]
+            async fn a_claim_is_taken_over_only_once_its_lease_lapsed() {
+                lease_scenarios::a_claim_is_taken_over_only_once_its_lease_lapsed($make).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_take_overs_give_the_claim_to_one() {
+                lease_scenarios::concurrent_take_overs_give_the_claim_to_one($make).await;
+            }
+            #[tokio::test]
+            async fn recorded_queues_are_kept_and_release_the_lease() {
+                lease_scenarios::recorded_queues_are_kept_and_release_the_lease($make).await;
+            }
+            #[tokio::test]
+            async fn the_pending_index_lists_lapsed_unpublished_claims() {
+                lease_scenarios::the_pending_index_lists_lapsed_unpublished_claims($make).await;
+            }
+            #[tokio::test]
+            async fn claims_are_found_by_time_of_receipt_page_by_page() {
+                lease_scenarios::claims_are_found_by_time_of_receipt_page_by_page($make).await;
+            }
+            #[tokio::test]
+            async fn a_large_payload_round_trips_and_one_too_large_is_refused() {
+                lease_scenarios::a_large_payload_round_trips_and_one_too_large_is_refused($make)
+                    .await;
             }
         }
     };

@@ -85,7 +85,7 @@ async fn given_a_signed_event_when_delivered_then_it_is_stored_published_and_set
     let envelope: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
     assert_eq!(envelope["id"], id.as_str());
     assert_eq!(envelope["dedupeKey"], "evt-1");
-    assert_eq!(envelope["receivedAt"], "2026-11-23T12:00:00Z");
+    assert_eq!(envelope["receivedAt"], "2026-11-23T12:00:00.000Z");
     assert_eq!(envelope["occurredAt"], "2022-04-20T10:29:23.309Z");
     assert!(sent[0].body.ends_with(&format!("\"payload\":{body}}}")));
 }
@@ -183,7 +183,7 @@ async fn given_bad_bodies_then_400_with_a_reason_and_nothing_stored() {
 #[tokio::test]
 async fn given_a_body_over_the_limit_then_413_before_anything_else() {
     let f = default_fixture();
-    let padding = "x".repeat(webhook_core::config::MAX_BODY_BYTES);
+    let padding = "x".repeat(webhook_core::config::DEFAULT_MAX_BODY_BYTES);
     let body =
         format!(r#"{{"id":"big","event_name":"a.b","event_timestamp":1,"payload":"{padding}"}}"#);
     let (status, _) = deliver(&f, signed(&body)).await;
@@ -220,7 +220,7 @@ async fn given_sqs_failing_after_the_claim_then_503_and_the_retry_publishes_exac
     assert_eq!(sent.len(), 1);
     let envelope: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
     assert_eq!(
-        envelope["receivedAt"], "2026-11-23T12:00:00Z",
+        envelope["receivedAt"], "2026-11-23T12:00:00.000Z",
         "the retry publishes the stored claim"
     );
     assert_eq!(

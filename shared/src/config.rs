@@ -10,14 +10,19 @@ pub const FANOUT: &str = "FANOUT";
 pub const WEBHOOK_SECRETS: &str = "WEBHOOK_SECRETS";
 pub const AUTH_SCHEME: &str = "AUTH_SCHEME";
 pub const DEDUPE_TTL_DAYS: &str = "DEDUPE_TTL_DAYS";
+pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 
 /// Claims are kept this many days unless `DEDUPE_TTL_DAYS` says otherwise.
 pub const DEFAULT_DEDUPE_TTL_DAYS: u32 = 7;
 /// The longest `DEDUPE_TTL_DAYS` accepted (ten years: anything longer is surely a mistake).
 pub const MAX_DEDUPE_TTL_DAYS: u32 = 3650;
-/// Bodies above this size are refused with 413 before anything is parsed or stored. 256 KiB
-/// keeps a claim (payload plus attributes) inside DynamoDB's 400 KB item limit.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Bodies above `MAX_BODY_BYTES` are refused with 413 before anything is parsed or stored; by
+/// default 256 KiB, which always fits a claim uncompressed.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// The largest `MAX_BODY_BYTES` accepted: an SQS message is at most 1 MiB, envelope fields and
+/// message attributes included, so 8 KiB are kept for those. (Bodies this large are stored
+/// compressed, and refused with 413 if even compressed they would not fit a DynamoDB item.)
+pub const LARGEST_MAX_BODY_BYTES: usize = 1024 * 1024 - 8 * 1024;
 
 /// Everything a vendor function needs besides its AWS clients.
 #[derive(Debug, Clone)]
@@ -82,12 +87,25 @@ impl Config {
                     ))
                 })?,
         };
+        let max_body_bytes = match present(MAX_BODY_BYTES) {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(bytes) => bytes
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|bytes| (1..=LARGEST_MAX_BODY_BYTES).contains(bytes))
+                .ok_or_else(|| {
+                    invalid(MAX_BODY_BYTES)(format!(
+                        "expected a number of bytes from 1 to {LARGEST_MAX_BODY_BYTES}"
+                    ))
+                })?,
+        };
         Ok(Self {
             table,
             routes,
             verifier,
             dedupe_ttl_days,
-            max_body_bytes: MAX_BODY_BYTES,
+            max_body_bytes,
         })
     }
 }
@@ -179,6 +197,8 @@ mod tests {
             (DEDUPE_TTL_DAYS, "99999"),
             (AUTH_SCHEME, "token:x-other"),
             (AUTH_SCHEME, "rot13"),
+            (MAX_BODY_BYTES, "0"),
+            (MAX_BODY_BYTES, "2000000"),
         ];
         for (variable, value) in cases {
             let mut pairs = VALID.to_vec();

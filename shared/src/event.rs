@@ -119,10 +119,15 @@ pub fn body_digest(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-/// RFC 3339 in UTC, as stored and published.
+/// RFC 3339 in UTC with exactly three fractional digits, as stored and published: one width
+/// for every time, so that stored times sort as text (the receipt index relies on it).
 pub fn rfc3339(at: OffsetDateTime) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
+        .format(FORMAT)
+        .or_else(|_| at.format(&Rfc3339))
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
@@ -178,7 +183,7 @@ mod tests {
         assert_eq!(parsed["vendor"], "cyclesoftware");
         assert_eq!(parsed["eventType"], "sales_order.updated");
         assert_eq!(parsed["dedupeKey"], "k1");
-        assert_eq!(parsed["receivedAt"], "2026-11-23T12:00:00Z");
+        assert_eq!(parsed["receivedAt"], "2026-11-23T12:00:00.000Z");
         assert_eq!(parsed["occurredAt"], "2022-04-20T10:29:23.309Z");
         assert_eq!(parsed["payload"]["b"], 1.5);
         assert_eq!(parsed.as_object().unwrap().len(), 7);
@@ -234,6 +239,26 @@ mod tests {
             "{}".into(),
         );
         assert_eq!(event.message_group, "cyclesoftware");
+    }
+
+    #[test]
+    fn times_have_one_width_so_they_sort_as_text() {
+        assert_eq!(
+            rfc3339(datetime!(2026-11-23 12:00:00 UTC)),
+            "2026-11-23T12:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2023-06-05 08:11:25.9751982 UTC)),
+            "2023-06-05T08:11:25.975Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-11-23 13:00:00 +01:00)),
+            "2026-11-23T12:00:00.000Z"
+        );
+        assert!(
+            rfc3339(datetime!(2026-11-23 12:00:00.5 UTC))
+                > rfc3339(datetime!(2026-11-23 12:00:00 UTC))
+        );
     }
 
     #[test]

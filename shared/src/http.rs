@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::fanout::Publisher;
 use crate::pipeline::{Inbound, Pipeline, PipelineError, Receipt};
-use crate::store::ClaimStore;
+use crate::store::{ClaimStore, StoreError};
 use crate::vendors::{ClassifyError, Vendor};
 
 /// Serves `pipeline` as a Lambda function behind API Gateway until the runtime stops it.
@@ -86,7 +86,10 @@ where
 pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
     match result {
         Ok(_) => StatusCode::OK,
-        Err(PipelineError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        Err(
+            PipelineError::TooLarge { .. }
+            | PipelineError::Store(StoreError::PayloadTooLarge { .. }),
+        ) => StatusCode::PAYLOAD_TOO_LARGE,
         Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
         Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
         Err(PipelineError::Invalid(_)) => StatusCode::BAD_REQUEST,
@@ -100,6 +103,9 @@ fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
         Ok(receipt) => json!({ "status": receipt.outcome.as_str(), "id": receipt.id }),
         Err(PipelineError::TooLarge { limit, .. }) => {
             json!({ "error": format!("the body is larger than {limit} bytes") })
+        }
+        Err(PipelineError::Store(StoreError::PayloadTooLarge { .. })) => {
+            json!({ "error": "the body is too large to store" })
         }
         Err(PipelineError::Unauthenticated(_)) => json!({ "error": "unauthorized" }),
         // Classification messages name a field and a rule, never a value from the body.
@@ -125,7 +131,6 @@ mod tests {
     use super::*;
     use crate::fanout::PublishError;
     use crate::pipeline::Outcome;
-    use crate::store::StoreError;
     use crate::verify::VerifyError;
 
     #[test]
@@ -137,6 +142,7 @@ mod tests {
             dedupe_key: "k".into(),
             secret_index: 0,
             published: 0,
+            reused_key: false,
         };
         let internal = "table events-prod in eu-west-1: AccessDenied";
         let cases: Vec<(Result<Receipt, PipelineError>, u16, serde_json::Value)> = vec![

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod clock;
+pub mod completion;
 pub mod config;
 pub mod event;
 pub mod fanout;

@@ -3,18 +3,31 @@
 //! Each step takes what the previous produced. Nothing is parsed before the raw body is verified
 //! and nothing touches the store or the queues before classification succeeded, so a forged or
 //! malformed request changes nothing.
+//!
+//! Redeliveries. A claim carries a lease: the delivery that made it is presumed to be publishing
+//! it until the lease ends ([`IN_FLIGHT_WINDOW`], longer than a delivery can run). A redelivery
+//! that finds the claim PUBLISHED, or RECEIVED under a live lease, is answered `duplicate` and
+//! publishes nothing: the first delivery finishes it, or, if that one fails, its own retry or
+//! the republisher does once the lease has lapsed (a failed delivery releases the lease at once).
+//! A redelivery that finds a lapsed lease takes the claim over with one conditional write, so
+//! only one party publishes, and sends only to the queues that miss the message.
 
-use futures_util::future::join_all;
 use lambda_http::http::HeaderMap;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::clock::Clock;
+use crate::completion::{complete, CompletionError};
 use crate::config::Config;
-use crate::event::Event;
-use crate::fanout::{Message, PublishError, Publisher, Routes};
-use crate::store::{Claim, ClaimOutcome, ClaimStatus, ClaimStore, StoreError};
+use crate::event::{body_digest, Classified, Event};
+use crate::fanout::{PublishError, Publisher, Routes};
+use crate::store::{Claim, ClaimOutcome, ClaimStatus, ClaimStore, StoreError, StoredClaim};
 use crate::vendors::{ClassifyError, Delivery, Vendor};
 use crate::verify::{Verifier, VerifyError};
+
+/// How long a delivery holds the claim it made. Longer than a delivery can run (three AWS calls
+/// of at most 5 s each, inside a Lambda timeout that must stay below this), so a live delivery
+/// never loses its claim to a redelivery or the republisher.
+pub const IN_FLIGHT_WINDOW: Duration = Duration::seconds(60);
 
 /// A delivery as it arrived.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +70,9 @@ pub struct Receipt {
     pub secret_index: usize,
     /// How many messages this delivery sent.
     pub published: usize,
+    /// The vendor's id came with a body other than the one stored under it, so the event was
+    /// taken in under a key that adds the body's digest.
+    pub reused_key: bool,
 }
 
 /// Why a delivery was not taken in.
@@ -72,6 +88,15 @@ pub enum PipelineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Publish(#[from] PublishError),
+}
+
+impl From<CompletionError> for PipelineError {
+    fn from(error: CompletionError) -> Self {
+        match error {
+            CompletionError::Store(error) => Self::Store(error),
+            CompletionError::Publish(error) => Self::Publish(error),
+        }
+    }
 }
 
 /// The pipeline of one vendor, over a claim store, a publisher and a clock.
@@ -126,69 +151,100 @@ where
             body,
         };
         let classified = self.vendor.classify(&delivery)?;
-
         let now = self.clock.now();
+        let digest = body_digest(inbound.body);
+        let mut claim = self.claim_of(classified.clone(), body, &digest, now);
+        let mut reused_key = false;
+        loop {
+            let (outcome, published) = match self.store.claim(&claim, now).await? {
+                ClaimOutcome::Claimed => {
+                    let stored = StoredClaim::received(claim.clone());
+                    (
+                        Outcome::Accepted,
+                        complete(&self.store, &self.publisher, &stored, now).await?,
+                    )
+                }
+                ClaimOutcome::Existing(stored)
+                    if stored.claim.body_digest != digest && !reused_key =>
+                {
+                    // Same vendor id, other body: never drop it. Take it in under a key that
+                    // adds the body's digest; a redelivery of this body finds that claim.
+                    tracing::warn!(
+                        vendor = self.vendor.name(),
+                        event_type = %claim.event.event_type,
+                        dedupe_key = %claim.event.dedupe_key,
+                        "the vendor's id came with another body; taking it in under a key with the body digest"
+                    );
+                    let rekeyed = Classified {
+                        dedupe_key: format!("{}#{digest}", classified.dedupe_key),
+                        ..classified.clone()
+                    };
+                    claim = self.claim_of(rekeyed, body, &digest, now);
+                    reused_key = true;
+                    continue;
+                }
+                ClaimOutcome::Existing(stored) => (
+                    Outcome::Duplicate,
+                    self.finish_existing(&stored, now).await?,
+                ),
+            };
+            return Ok(Receipt {
+                outcome,
+                id: claim.event.id,
+                event_type: claim.event.event_type,
+                dedupe_key: claim.event.dedupe_key,
+                secret_index: verified.secret_index,
+                published,
+                reused_key,
+            });
+        }
+    }
+
+    fn claim_of(
+        &self,
+        classified: Classified,
+        body: &str,
+        digest: &str,
+        now: OffsetDateTime,
+    ) -> Claim {
         let event = Event::new(self.vendor.name(), classified, now, body.to_owned());
-        let claim = Claim {
-            queues: self.routes.queues_for(&event.event_type),
-            expires_at: (now + self.dedupe_ttl).unix_timestamp(),
-            event,
-        };
-        if claim.queues.is_empty() {
+        let queues = self.routes.queues_for(&event.event_type);
+        if queues.is_empty() {
             tracing::warn!(
                 vendor = self.vendor.name(),
-                event_type = %claim.event.event_type,
+                event_type = %event.event_type,
                 "no FANOUT rule matches this event type: it is stored but sent to no queue"
             );
         }
-
-        let (outcome, published) = match self.store.claim(&claim, now).await? {
-            ClaimOutcome::Claimed => (Outcome::Accepted, self.publish_and_settle(&claim).await?),
-            ClaimOutcome::Existing(stored) => match stored.status {
-                ClaimStatus::Published => (Outcome::Duplicate, 0),
-                // An earlier delivery claimed it but did not finish: finish it now, from the
-                // stored claim, so the messages are the same bytes the first attempt sent.
-                ClaimStatus::Received => (
-                    Outcome::Duplicate,
-                    self.publish_and_settle(&stored.claim).await?,
-                ),
-            },
-        };
-        Ok(Receipt {
-            outcome,
-            id: claim.event.id,
-            event_type: claim.event.event_type,
-            dedupe_key: claim.event.dedupe_key,
-            secret_index: verified.secret_index,
-            published,
-        })
+        Claim {
+            queues,
+            expires_at: (now + self.dedupe_ttl).unix_timestamp(),
+            lease_until: (now + IN_FLIGHT_WINDOW).unix_timestamp(),
+            body_digest: digest.to_string(),
+            event,
+        }
     }
 
-    /// Sends the claim's message to every routed queue at once, then marks it PUBLISHED. If any
-    /// queue failed the claim stays RECEIVED, so a retry publishes again.
-    async fn publish_and_settle(&self, claim: &Claim) -> Result<usize, PipelineError> {
-        let message = Message::of(&claim.event);
-        let results = join_all(
-            claim
-                .queues
-                .iter()
-                .map(|queue| self.publisher.publish(queue, &message)),
-        )
-        .await;
-        let sent = results.iter().filter(|result| result.is_ok()).count();
-        if let Some(error) = results.into_iter().find_map(Result::err) {
-            tracing::warn!(
-                vendor = self.vendor.name(),
-                sent,
-                routed = claim.queues.len(),
-                "publishing was incomplete; the claim stays RECEIVED"
-            );
-            return Err(error.into());
+    /// A redelivery of a claimed event: publishes only if the claim is RECEIVED and its lease
+    /// has lapsed (its first delivery failed or died), and then only once, whoever else tries.
+    async fn finish_existing(
+        &self,
+        stored: &StoredClaim,
+        now: OffsetDateTime,
+    ) -> Result<usize, PipelineError> {
+        let lease_lapsed = stored.claim.lease_until < now.unix_timestamp();
+        if stored.status == ClaimStatus::Published || !lease_lapsed {
+            return Ok(0);
         }
-        self.store
-            .settle(&claim.event.pk(), self.clock.now())
-            .await?;
-        Ok(sent)
+        let lease_until = (now + IN_FLIGHT_WINDOW).unix_timestamp();
+        match self
+            .store
+            .take_over(&stored.claim.event.pk(), now, lease_until)
+            .await?
+        {
+            Some(taken) => Ok(complete(&self.store, &self.publisher, &taken, now).await?),
+            None => Ok(0),
+        }
     }
 }
 

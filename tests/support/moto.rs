@@ -12,9 +12,14 @@ use std::sync::{Mutex, OnceLock};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use webhook_core::store::{
+    ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR, PENDING_INDEX,
+    RECEIVED_INDEX,
+};
 
 /// The moto version `make test` installs; keep in step with the Makefile.
 pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
@@ -142,28 +147,60 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// Creates an events table as the contract in DESIGN.md describes it: `pk` (S) hash key,
-/// on-demand billing.
+fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .expect("attribute definition")
+}
+
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .expect("key schema")
+}
+
+fn keys_only_index(name: &str, hash: &str, range: &str) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash))
+        .key_schema(key(range, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        )
+        .build()
+        .expect("index")
+}
+
+/// Creates an events table as DESIGN.md and the store describe it: `pk` (S) hash key, on-demand
+/// billing, the sparse pending index and the receipt index.
 pub async fn create_events_table(client: &aws_sdk_dynamodb::Client) -> String {
     let name = unique_name("events");
     client
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key schema"),
-        )
+        .attribute_definitions(attribute(ATTR_PK, ScalarAttributeType::S))
+        .attribute_definitions(attribute(ATTR_PENDING_VENDOR, ScalarAttributeType::S))
+        .attribute_definitions(attribute(ATTR_LEASE_UNTIL, ScalarAttributeType::N))
+        .attribute_definitions(attribute(ATTR_VENDOR, ScalarAttributeType::S))
+        .attribute_definitions(attribute(ATTR_RECEIVED_AT, ScalarAttributeType::S))
+        .key_schema(key(ATTR_PK, KeyType::Hash))
+        .global_secondary_indexes(keys_only_index(
+            PENDING_INDEX,
+            ATTR_PENDING_VENDOR,
+            ATTR_LEASE_UNTIL,
+        ))
+        .global_secondary_indexes(keys_only_index(
+            RECEIVED_INDEX,
+            ATTR_VENDOR,
+            ATTR_RECEIVED_AT,
+        ))
         .send()
         .await
         .expect("create table");

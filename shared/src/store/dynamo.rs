@@ -1,33 +1,54 @@
 //! DynamoDB claim store: one conditional PutItem per claim that returns the existing item when
-//! the condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`, no extra read), and one
-//! UpdateItem to settle.
+//! the condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`, no extra read), one
+//! UpdateItem to settle; conditional take-over of lapsed leases; and two indexes: a sparse one of
+//! pending claims (the attribute `pendingVendor` exists only while a claim is RECEIVED) and one
+//! by vendor and time of receipt, for replay.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use std::io::Read;
+
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
-use super::{Claim, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, StoreError, StoredClaim};
+use super::{
+    stored_payload, Claim, ClaimIndex, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, Cursor,
+    Page, StoreError, StoredClaim, StoredPayload,
+};
 use crate::event::{rfc3339, Event};
 
 /// Partition key attribute: `<vendor>#<dedupe key>`.
 pub const ATTR_PK: &str = "pk";
 /// TTL attribute, epoch seconds.
 pub const ATTR_EXPIRES_AT: &str = "expiresAt";
+/// Vendor name: the partition key of [`RECEIVED_INDEX`].
+pub const ATTR_VENDOR: &str = "vendor";
+/// RFC 3339 with milliseconds: the sort key of [`RECEIVED_INDEX`].
+pub const ATTR_RECEIVED_AT: &str = "receivedAt";
+/// Vendor name, present only while the claim is RECEIVED: the partition key of [`PENDING_INDEX`].
+pub const ATTR_PENDING_VENDOR: &str = "pendingVendor";
+/// Epoch seconds the current delivery's lease runs to: the sort key of [`PENDING_INDEX`].
+pub const ATTR_LEASE_UNTIL: &str = "leaseUntil";
+/// Sparse index of unpublished claims (keys only).
+pub const PENDING_INDEX: &str = "pending-index";
+/// Index of claims by vendor and time of receipt (keys only), for replay.
+pub const RECEIVED_INDEX: &str = "vendor-received-index";
 const ATTR_ID: &str = "id";
-const ATTR_VENDOR: &str = "vendor";
 const ATTR_EVENT_TYPE: &str = "eventType";
 const ATTR_DEDUPE_KEY: &str = "dedupeKey";
 const ATTR_STATUS: &str = "status";
-const ATTR_RECEIVED_AT: &str = "receivedAt";
 const ATTR_OCCURRED_AT: &str = "occurredAt";
 const ATTR_PUBLISHED_AT: &str = "publishedAt";
 const ATTR_PAYLOAD: &str = "payload";
+const ATTR_PAYLOAD_GZIP: &str = "payloadGzip";
+const ATTR_BODY_DIGEST: &str = "bodyDigest";
 const ATTR_QUEUES: &str = "queues";
+const ATTR_PUBLISHED_QUEUES: &str = "publishedQueues";
 const ATTR_MESSAGE_GROUP: &str = "messageGroup";
 
 /// A claim is new when no item has its key, or when the item there has expired but DynamoDB's
@@ -56,7 +77,7 @@ impl ClaimStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(claim)))
+            .set_item(Some(to_item(claim)?))
             .condition_expression(CLAIM_CONDITION)
             .expression_attribute_values(":now", number(now.unix_timestamp()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -78,16 +99,80 @@ impl ClaimStore for DynamoStore {
         }
     }
 
+    async fn take_over(
+        &self,
+        pk: &str,
+        now: OffsetDateTime,
+        lease_until: i64,
+    ) -> Result<Option<StoredClaim>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ATTR_PK, text(pk))
+            .update_expression("SET #lease = :lease")
+            .condition_expression("#status = :received AND #lease < :now")
+            .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
+            .expression_attribute_names("#status", ATTR_STATUS)
+            .expression_attribute_values(":lease", number(lease_until))
+            .expression_attribute_values(":now", number(now.unix_timestamp()))
+            .expression_attribute_values(":received", text(ClaimStatus::Received.as_str()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output.attributes().map(from_item).transpose(),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
+                _ => Err(unavailable("UpdateItem", &error)),
+            },
+        }
+    }
+
+    async fn record_published(
+        &self,
+        pk: &str,
+        queues: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ATTR_PK, text(pk))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
+            .expression_attribute_values(":released", number(now.unix_timestamp() - 1));
+        request = if queues.is_empty() {
+            request.update_expression("SET #lease = :released")
+        } else {
+            request
+                .update_expression("ADD #published :queues SET #lease = :released")
+                .expression_attribute_names("#published", ATTR_PUBLISHED_QUEUES)
+                .expression_attribute_values(":queues", AttributeValue::Ss(queues.to_vec()))
+        };
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Err(StoreError::NotFound { pk: pk.to_string() })
+                }
+                _ => Err(unavailable("UpdateItem", &error)),
+            },
+        }
+    }
+
     async fn settle(&self, pk: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(ATTR_PK, AttributeValue::S(pk.to_string()))
-            .update_expression("SET #status = :published, #publishedAt = :at")
+            .update_expression("SET #status = :published, #publishedAt = :at REMOVE #pendingVendor")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#status", ATTR_STATUS)
             .expression_attribute_names("#publishedAt", ATTR_PUBLISHED_AT)
+            .expression_attribute_names("#pendingVendor", ATTR_PENDING_VENDOR)
             .expression_attribute_values(":published", text(ClaimStatus::Published.as_str()))
             .expression_attribute_values(":at", text(&rfc3339(at)))
             .send()
@@ -119,6 +204,86 @@ impl ClaimLookup for DynamoStore {
     }
 }
 
+impl ClaimIndex for DynamoStore {
+    async fn pending(
+        &self,
+        vendor: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(PENDING_INDEX)
+            .key_condition_expression("#vendor = :vendor AND #lease < :now")
+            .expression_attribute_names("#vendor", ATTR_PENDING_VENDOR)
+            .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
+            .expression_attribute_values(":vendor", text(vendor))
+            .expression_attribute_values(":now", number(now.unix_timestamp()))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|error| unavailable("Query", &error))?;
+        Ok(output
+            .items()
+            .iter()
+            .filter_map(|item| string_of(item, ATTR_PK))
+            .collect())
+    }
+
+    async fn received_between(
+        &self,
+        vendor: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+        after: Option<&Cursor>,
+    ) -> Result<Page, StoreError> {
+        let start = after.map(|cursor| {
+            HashMap::from([
+                (ATTR_PK.to_string(), text(&cursor.pk)),
+                (ATTR_VENDOR.to_string(), text(vendor)),
+                (ATTR_RECEIVED_AT.to_string(), text(&cursor.received_at)),
+            ])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(RECEIVED_INDEX)
+            .key_condition_expression("#vendor = :vendor AND #received BETWEEN :from AND :to")
+            .expression_attribute_names("#vendor", ATTR_VENDOR)
+            .expression_attribute_names("#received", ATTR_RECEIVED_AT)
+            .expression_attribute_values(":vendor", text(vendor))
+            .expression_attribute_values(":from", text(from))
+            .expression_attribute_values(":to", text(to))
+            .set_exclusive_start_key(start)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|error| unavailable("Query", &error))?;
+        // BETWEEN includes `to`; the range is half-open.
+        let pks = output
+            .items()
+            .iter()
+            .filter(|item| string_of(item, ATTR_RECEIVED_AT).is_some_and(|at| at.as_str() < to))
+            .filter_map(|item| string_of(item, ATTR_PK))
+            .collect();
+        let next = output.last_evaluated_key().and_then(|key| {
+            Some(Cursor {
+                pk: string_of(key, ATTR_PK)?,
+                received_at: string_of(key, ATTR_RECEIVED_AT)?,
+            })
+        });
+        Ok(Page { pks, next })
+    }
+}
+
+fn string_of(item: &HashMap<String, AttributeValue>, attribute: &str) -> Option<String> {
+    item.get(attribute).and_then(|v| v.as_s().ok()).cloned()
+}
+
 fn unavailable<E: std::error::Error>(operation: &str, error: &E) -> StoreError {
     StoreError::Unavailable(format!(
         "DynamoDB {operation}: {}",
@@ -135,7 +300,7 @@ fn number(value: i64) -> AttributeValue {
 }
 
 /// The item of a new claim (status RECEIVED).
-fn to_item(claim: &Claim) -> HashMap<String, AttributeValue> {
+fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let event = &claim.event;
     let mut item = HashMap::from([
         (ATTR_PK.to_string(), text(&event.pk())),
@@ -149,7 +314,9 @@ fn to_item(claim: &Claim) -> HashMap<String, AttributeValue> {
         ),
         (ATTR_RECEIVED_AT.to_string(), text(&event.received_at)),
         (ATTR_EXPIRES_AT.to_string(), number(claim.expires_at)),
-        (ATTR_PAYLOAD.to_string(), text(&event.payload)),
+        (ATTR_LEASE_UNTIL.to_string(), number(claim.lease_until)),
+        (ATTR_PENDING_VENDOR.to_string(), text(&event.vendor)),
+        (ATTR_BODY_DIGEST.to_string(), text(&claim.body_digest)),
         (ATTR_MESSAGE_GROUP.to_string(), text(&event.message_group)),
         (
             ATTR_QUEUES.to_string(),
@@ -159,7 +326,22 @@ fn to_item(claim: &Claim) -> HashMap<String, AttributeValue> {
     if let Some(occurred_at) = &event.occurred_at {
         item.insert(ATTR_OCCURRED_AT.to_string(), text(occurred_at));
     }
-    item
+    match stored_payload(&event.payload)? {
+        StoredPayload::Text => item.insert(ATTR_PAYLOAD.to_string(), text(&event.payload)),
+        StoredPayload::Gzip(bytes) => item.insert(
+            ATTR_PAYLOAD_GZIP.to_string(),
+            AttributeValue::B(Blob::new(bytes)),
+        ),
+    };
+    Ok(item)
+}
+
+fn gunzip(bytes: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, StoreError> {
@@ -179,11 +361,28 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, Stor
             .ok_or_else(|| corrupt(attribute))
     };
     let status = ClaimStatus::parse(&string(ATTR_STATUS)?).ok_or_else(|| corrupt(ATTR_STATUS))?;
-    let expires_at = item
-        .get(ATTR_EXPIRES_AT)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse::<i64>().ok())
-        .ok_or_else(|| corrupt(ATTR_EXPIRES_AT))?;
+    let integer = |attribute: &'static str| -> Result<i64, StoreError> {
+        item.get(attribute)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| corrupt(attribute))
+    };
+    let expires_at = integer(ATTR_EXPIRES_AT)?;
+    let lease_until = integer(ATTR_LEASE_UNTIL)?;
+    let payload = match (item.get(ATTR_PAYLOAD), item.get(ATTR_PAYLOAD_GZIP)) {
+        (Some(AttributeValue::S(payload)), _) => payload.clone(),
+        (_, Some(AttributeValue::B(blob))) => {
+            gunzip(blob.as_ref()).ok_or_else(|| corrupt(ATTR_PAYLOAD_GZIP))?
+        }
+        _ => return Err(corrupt(ATTR_PAYLOAD)),
+    };
+    let published_queues = match item.get(ATTR_PUBLISHED_QUEUES) {
+        None => Vec::new(),
+        Some(value) => value
+            .as_ss()
+            .map_err(|_| corrupt(ATTR_PUBLISHED_QUEUES))?
+            .clone(),
+    };
     let queues = item
         .get(ATTR_QUEUES)
         .and_then(|v| v.as_l().ok())
@@ -208,15 +407,18 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, Stor
         received_at: string(ATTR_RECEIVED_AT)?,
         occurred_at,
         message_group: string(ATTR_MESSAGE_GROUP)?,
-        payload: string(ATTR_PAYLOAD)?,
+        payload,
     };
     Ok(StoredClaim {
         claim: Claim {
             event,
             queues,
             expires_at,
+            lease_until,
+            body_digest: string(ATTR_BODY_DIGEST)?,
         },
         status,
+        published_queues,
     })
 }
 
@@ -245,6 +447,8 @@ mod tests {
                 "https://sqs/b.fifo".into(),
             ],
             expires_at: 1_800_000_000,
+            lease_until: 1_795_000_060,
+            body_digest: crate::event::body_digest(b"{\"a\":1}"),
         }
     }
 
@@ -252,25 +456,34 @@ mod tests {
     fn an_item_round_trips_to_the_same_claim() {
         for occurred in [true, false] {
             let claim = claim(occurred);
-            let item = to_item(&claim);
+            let item = to_item(&claim).unwrap();
             assert_eq!(item[ATTR_PK].as_s().unwrap(), "cyclesoftware#k-1");
             assert_eq!(item[ATTR_STATUS].as_s().unwrap(), "RECEIVED");
             assert_eq!(item[ATTR_EXPIRES_AT].as_n().unwrap(), "1800000000");
             assert_eq!(item.contains_key(ATTR_OCCURRED_AT), occurred);
             let stored = from_item(&item).unwrap();
-            assert_eq!(
-                stored,
-                StoredClaim {
-                    claim,
-                    status: ClaimStatus::Received
-                }
-            );
+            assert_eq!(stored, StoredClaim::received(claim));
         }
     }
 
     #[test]
+    fn a_large_payload_is_stored_compressed_and_read_back_whole() {
+        let mut claim = claim(true);
+        let repeated = "abcdefgh".repeat(crate::store::INLINE_PAYLOAD_LIMIT / 4);
+        claim.event.payload = format!("{{\"blob\":\"{repeated}\"}}");
+        let item = to_item(&claim).unwrap();
+        assert!(!item.contains_key(ATTR_PAYLOAD));
+        let compressed = item[ATTR_PAYLOAD_GZIP].as_b().unwrap().as_ref().len();
+        assert!(
+            compressed < claim.event.payload.len() / 10,
+            "{compressed} bytes"
+        );
+        assert_eq!(from_item(&item).unwrap().claim, claim);
+    }
+
+    #[test]
     fn an_item_missing_an_attribute_is_reported_as_corrupt() {
-        let mut item = to_item(&claim(true));
+        let mut item = to_item(&claim(true)).unwrap();
         item.remove(ATTR_PAYLOAD);
         assert_eq!(
             from_item(&item),
@@ -279,7 +492,7 @@ mod tests {
                 attribute: ATTR_PAYLOAD
             })
         );
-        let mut item = to_item(&claim(true));
+        let mut item = to_item(&claim(true)).unwrap();
         item.insert(ATTR_STATUS.into(), text("LOST"));
         assert!(matches!(
             from_item(&item),
