@@ -4,82 +4,16 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use serde_json::json;
-use webhook_core::clock::SystemClock;
-use webhook_core::fanout::SqsPublisher;
 use webhook_core::http::respond;
-use webhook_core::pipeline::Pipeline;
-use webhook_core::store::{ClaimLookup, ClaimStatus, DynamoStore};
-use webhook_core::vendors::cyclesoftware::CycleSoftware;
+use webhook_core::store::{ClaimStatus, DynamoStore};
 use webhook_tests::deliveries::{
-    cyclesoftware_body, cyclesoftware_config, signed, signed_with, status_and_json, unsigned,
+    cyclesoftware_body, signed, signed_with, status_and_json, unsigned,
 };
-use webhook_tests::moto::{self, Received};
+use webhook_tests::moto;
+use webhook_tests::stack::{MotoPipeline, Stack};
 
-type AwsPipeline = Pipeline<CycleSoftware, DynamoStore, SqsPublisher, SystemClock>;
-
-struct Stack {
-    dynamodb: aws_sdk_dynamodb::Client,
-    sqs: aws_sdk_sqs::Client,
-    table: String,
-    queues: Vec<String>,
-}
-
-impl Stack {
-    /// A fresh table and `queue_count` standard queues, every event routed to all of them.
-    async fn new(queue_count: usize) -> Self {
-        let config = moto::moto().sdk_config().await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let table = moto::create_events_table(&dynamodb).await;
-        let mut queues = Vec::new();
-        for _ in 0..queue_count {
-            queues.push(moto::create_queue(&sqs, false).await);
-        }
-        Self {
-            dynamodb,
-            sqs,
-            table,
-            queues,
-        }
-    }
-
-    fn pipeline_with_sqs(&self, sqs: aws_sdk_sqs::Client) -> AwsPipeline {
-        let fanout = format!("*={}", self.queues.join(","));
-        let config = cyclesoftware_config(&self.table, &fanout);
-        Pipeline::new(
-            CycleSoftware,
-            config,
-            DynamoStore::new(self.dynamodb.clone(), self.table.clone()),
-            SqsPublisher::new(sqs),
-            SystemClock,
-        )
-    }
-
-    fn pipeline(&self) -> AwsPipeline {
-        self.pipeline_with_sqs(self.sqs.clone())
-    }
-
-    fn store(&self) -> DynamoStore {
-        DynamoStore::new(self.dynamodb.clone(), self.table.clone())
-    }
-
-    async fn item_count(&self) -> i32 {
-        self.dynamodb
-            .scan()
-            .table_name(&self.table)
-            .send()
-            .await
-            .unwrap()
-            .count()
-    }
-
-    async fn drain(&self, queue: usize) -> Vec<Received> {
-        moto::drain(&self.sqs, &self.queues[queue]).await
-    }
-}
-
-async fn deliver(
-    pipeline: &AwsPipeline,
+async fn deliver<S: webhook_core::store::ClaimStore>(
+    pipeline: &MotoPipeline<S>,
     request: lambda_http::Request,
 ) -> (u16, serde_json::Value) {
     status_and_json(&respond(pipeline, &request).await)
@@ -110,15 +44,10 @@ async fn accepted_then_duplicate() {
     assert_eq!(envelope["id"], first["id"]);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
 
-    let stored = stack
-        .store()
-        .load("cyclesoftware#moto-1")
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stack.stored("cyclesoftware#moto-1").await;
     assert_eq!(stored.status, ClaimStatus::Published);
     assert_eq!(stored.claim.event.payload, body);
-    assert_eq!(stack.item_count().await, 1);
+    assert_eq!(stack.item_count().await, 1usize);
 }
 
 #[tokio::test]
@@ -132,7 +61,7 @@ async fn forged_is_401_with_no_item_and_no_message() {
             (401, json!({"error": "unauthorized"}))
         );
     }
-    assert_eq!(stack.item_count().await, 0);
+    assert_eq!(stack.item_count().await, 0usize);
     assert!(stack.drain(0).await.is_empty());
 }
 
@@ -145,7 +74,7 @@ async fn a_body_that_is_not_json_is_400_and_stores_nothing() {
         (status, response),
         (400, json!({"error": "the body is not JSON"}))
     );
-    assert_eq!(stack.item_count().await, 0);
+    assert_eq!(stack.item_count().await, 0usize);
     assert!(stack.drain(0).await.is_empty());
 }
 
@@ -154,7 +83,7 @@ async fn sqs_failing_after_the_claim_is_503_and_the_retry_publishes_exactly_one_
     let stack = Stack::new(1).await;
     let unreachable =
         aws_sdk_sqs::Client::new(&moto::sdk_config_for(&moto::closed_endpoint()).await);
-    let broken = stack.pipeline_with_sqs(unreachable);
+    let broken = stack.pipeline_with(stack.store(), unreachable, &[]);
     let body = cyclesoftware_body("moto-3", "workshop_order.updated");
 
     let (status, response) = deliver(&broken, signed(&body)).await;
@@ -165,12 +94,7 @@ async fn sqs_failing_after_the_claim_is_503_and_the_retry_publishes_exactly_one_
             json!({"error": "temporarily unavailable, please retry"})
         )
     );
-    let stored = stack
-        .store()
-        .load("cyclesoftware#moto-3")
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stack.stored("cyclesoftware#moto-3").await;
     assert_eq!(stored.status, ClaimStatus::Received);
 
     let (status, response) = deliver(&stack.pipeline(), signed(&body)).await;
@@ -179,12 +103,7 @@ async fn sqs_failing_after_the_claim_is_503_and_the_retry_publishes_exactly_one_
         (200, Some("duplicate"))
     );
     assert_eq!(stack.drain(0).await.len(), 1);
-    let stored = stack
-        .store()
-        .load("cyclesoftware#moto-3")
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stack.stored("cyclesoftware#moto-3").await;
     assert_eq!(stored.status, ClaimStatus::Published);
 }
 
@@ -193,12 +112,10 @@ async fn dynamodb_unreachable_is_503_and_sends_nothing() {
     let stack = Stack::new(1).await;
     let unreachable =
         aws_sdk_dynamodb::Client::new(&moto::sdk_config_for(&moto::closed_endpoint()).await);
-    let pipeline = Pipeline::new(
-        CycleSoftware,
-        cyclesoftware_config(&stack.table, &format!("*={}", stack.queues[0])),
+    let pipeline = stack.pipeline_with(
         DynamoStore::new(unreachable, stack.table.clone()),
-        SqsPublisher::new(stack.sqs.clone()),
-        SystemClock,
+        stack.sqs.clone(),
+        &[],
     );
     let (status, _) = deliver(
         &pipeline,
@@ -207,7 +124,7 @@ async fn dynamodb_unreachable_is_503_and_sends_nothing() {
     .await;
     assert_eq!(status, 503);
     assert!(stack.drain(0).await.is_empty());
-    assert_eq!(stack.item_count().await, 0);
+    assert_eq!(stack.item_count().await, 0usize);
 }
 
 #[tokio::test]

@@ -48,6 +48,15 @@ pub enum ConfigError {
     },
 }
 
+/// The table, the only variable the republisher reads (it publishes to the queues each claim
+/// recorded, so it needs no `FANOUT`).
+pub fn events_table(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    lookup(EVENTS_TABLE)
+        .map(|table| table.trim().to_string())
+        .filter(|table| !table.is_empty())
+        .ok_or(ConfigError::Missing(EVENTS_TABLE))
+}
+
 impl Config {
     /// Reads the configuration of `vendor`'s function from the process environment.
     pub fn from_env(vendor: &impl Vendor) -> Result<Self, ConfigError> {
@@ -65,7 +74,7 @@ impl Config {
             move |reason: String| ConfigError::Invalid { variable, reason }
         };
 
-        let table = required(EVENTS_TABLE)?.trim().to_string();
+        let table = events_table(&lookup)?;
         let routes: Routes = required(FANOUT)?
             .parse()
             .map_err(|e: crate::fanout::RoutesError| invalid(FANOUT)(e.to_string()))?;

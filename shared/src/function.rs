@@ -1,12 +1,15 @@
-//! Composition of a vendor function: configuration from the environment, AWS clients built once
-//! (without touching the network), the pipeline, and the Lambda runtime loop.
+//! Composition of the functions: configuration from the environment, AWS clients built once
+//! (without touching the network), the pipeline or the republisher, and the Lambda runtime loop.
+
+use std::sync::Arc;
 
 use crate::clock::SystemClock;
-use crate::config::{Config, ConfigError};
+use crate::config::{events_table, Config, ConfigError};
 use crate::fanout::SqsPublisher;
 use crate::pipeline::Pipeline;
+use crate::republish::Republisher;
 use crate::store::DynamoStore;
-use crate::vendors::Vendor;
+use crate::vendors::{self, Vendor};
 use crate::{aws, http};
 
 /// Why a function stopped.
@@ -29,4 +32,31 @@ pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
     http::run(pipeline)
         .await
         .map_err(|error| ServeError::Runtime(error.to_string()))
+}
+
+/// Serves the republisher: scheduled sweeps and operators' replay requests.
+pub async fn serve_republisher() -> Result<(), ServeError> {
+    let table = events_table(|name| std::env::var(name).ok())?;
+    let sdk = aws::load_sdk_config().await;
+    let store = DynamoStore::new(aws::dynamodb(&sdk), table);
+    let publisher = SqsPublisher::new(aws::sqs(&sdk));
+    let republisher = Arc::new(Republisher::new(
+        store,
+        publisher,
+        SystemClock,
+        &vendors::ALL,
+    ));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let republisher = Arc::clone(&republisher);
+            async move {
+                republisher
+                    .run(event.payload)
+                    .await
+                    .map_err(lambda_runtime::Error::from)
+            }
+        },
+    ))
+    .await
+    .map_err(|error| ServeError::Runtime(error.to_string()))
 }

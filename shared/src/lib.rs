@@ -10,6 +10,7 @@ pub mod fanout;
 pub mod function;
 pub mod http;
 pub mod pipeline;
+pub mod republish;
 pub mod store;
 pub mod vendors;
 pub mod verify;

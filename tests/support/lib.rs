@@ -8,3 +8,4 @@ pub mod moto;
 pub mod replay;
 pub mod runtime;
 pub mod samples;
+pub mod stack;

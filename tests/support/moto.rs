@@ -235,6 +235,18 @@ pub struct Received {
     pub deduplication_id: Option<String>,
 }
 
+/// The envelope field `name` of each message, as text.
+pub fn envelope_fields(messages: &[Received], name: &str) -> Vec<String> {
+    messages
+        .iter()
+        .map(|message| {
+            let envelope: serde_json::Value =
+                serde_json::from_str(&message.body).expect("JSON envelope");
+            envelope[name].as_str().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
 /// Every message waiting on the queue (received, so invisible to later calls).
 pub async fn drain(client: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Received> {
     let mut all = Vec::new();

@@ -9,6 +9,9 @@ pub mod wayke;
 use crate::event::Classified;
 use crate::verify::Scheme;
 
+/// The name of every vendor this project has a function for: the republisher sweeps them all.
+pub const ALL: [&str; 4] = ["cyclesoftware", "wayke", "service-order-hub", "revo-xef"];
+
 /// What a vendor module provides to the pipeline.
 pub trait Vendor: Send + Sync + 'static {
     /// The vendor's name in keys, envelopes, logs and binary names, e.g. `cyclesoftware`.
@@ -245,6 +248,17 @@ mod tests {
         );
         assert_eq!(parse_object("[1]"), Err(ClassifyError::Shape));
         assert_eq!(parse_object("{"), Err(ClassifyError::NotJson));
+    }
+
+    #[test]
+    fn all_names_every_vendor_module() {
+        let names = [
+            cyclesoftware::CycleSoftware.name(),
+            wayke::Wayke.name(),
+            service_order_hub::ServiceOrderHub.name(),
+            revo_xef::RevoXef.name(),
+        ];
+        assert_eq!(names, ALL);
     }
 
     #[test]

@@ -1,0 +1,69 @@
+//! The built `republisher` binary, run as Lambda runs it (Runtime API emulator, moto): a
+//! scheduled invocation finishes a claim its delivery left RECEIVED; a malformed replay request
+//! fails the invocation with a reason.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::process::Stdio;
+
+use webhook_core::http::respond;
+use webhook_core::store::{ClaimLookup, ClaimStatus};
+use webhook_tests::deliveries::{cyclesoftware_body, signed};
+use webhook_tests::moto;
+use webhook_tests::runtime::{function_command, Answer, RuntimeApi};
+use webhook_tests::stack::Stack;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails() {
+    let stack = Stack::new(1).await;
+    let broken = stack.pipeline_with(stack.store(), stack.unreachable_sqs().await, &[]);
+    let response = respond(
+        &broken,
+        &signed(&cyclesoftware_body("sweep-1", "sales_order.updated")),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 503);
+
+    let runtime = RuntimeApi::start().await;
+    let _function = function_command(
+        env!("CARGO_BIN_EXE_republisher"),
+        runtime.address(),
+        &moto::moto().endpoint,
+    )
+    .env("EVENTS_TABLE", &stack.table)
+    .stdout(Stdio::null())
+    .spawn()
+    .expect("start the republisher");
+
+    let scheduled = r#"{"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#;
+    let Answer::Response(report) = runtime.invoke(scheduled.to_string()).await else {
+        panic!("the sweep failed")
+    };
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (
+            report["found"].as_u64(),
+            report["completed"].as_u64(),
+            report["messages"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{report}"
+    );
+    assert_eq!(stack.drain(0).await.len(), 1);
+    assert_eq!(
+        stack
+            .store()
+            .load("cyclesoftware#sweep-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ClaimStatus::Published
+    );
+
+    let bad = r#"{"replay":{"vendor":"wayke","from":"last week","to":"2026-11-23T00:00:00Z"}}"#;
+    let Answer::Error(error) = runtime.invoke(bad.to_string()).await else {
+        panic!("a bad request must fail")
+    };
+    assert!(error.contains("`from` is not an RFC 3339 time"), "{error}");
+}
