@@ -4,16 +4,20 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-# Keep in step with MOTO_REQUIREMENT in tests/support/moto.rs (a test checks it).
-MOTO_VERSION := 5.2.5
 VENV := .venv
-VENV_READY := $(VENV)/.moto-$(MOTO_VERSION)
+VENV_READY := $(VENV)/.installed
 PYTHON3 ?= python3
+# The venv's tools (moto_server, cfn-lint, sam, cargo-lambda, zig) come first on the PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+# The template's default architecture; `make build ARCH=x86_64` for the other one.
+ARCH ?= arm64
+REGION ?= eu-west-1
 
-.PHONY: test lint unit venv events clean
+.PHONY: test lint template-lint unit venv events build dev invoke demo clean
 
-## test: formatting, lints, then every test (unit, contract, pipeline against moto).
-test: lint unit
+## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
+test: lint template-lint unit
 
 ## lint: rustfmt and clippy, warnings are errors.
 lint:
@@ -23,6 +27,11 @@ lint:
 # The moto the tests start exits when the test process closes its stdin; this pattern (which
 # cannot match the shell running it, thanks to the brackets) sweeps up any left by a killed run.
 MOTO_PROCESS := $(CURDIR)/tests/support/[m]oto_server.py
+
+## template-lint: cfn-lint and `sam validate --lint`, offline; any finding fails.
+template-lint: $(VENV_READY)
+	cfn-lint template.yaml
+	sam validate --lint --template template.yaml --region $(REGION)
 
 ## unit: the whole test suite; moto runs on a free loopback port and stops with the tests.
 unit: $(VENV_READY)
@@ -37,13 +46,30 @@ events:
 ## venv: the Python tools the tests use.
 venv: $(VENV_READY)
 
-$(VENV_READY):
+$(VENV_READY): requirements-dev.txt
 	rm -rf $(VENV)
 	$(PYTHON3) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+## build: `sam build` for ARCH (default: the template's arm64; ARCH=x86_64 builds on any x86_64 machine).
+build: $(VENV_READY)
+	sam build --template template.yaml --parameter-overrides Architecture=$(ARCH)
+
+## dev: the local stack (moto + the template's table and queues + cargo lambda watch) until Ctrl-C.
+dev: $(VENV_READY)
+	$(VENV)/bin/python scripts/local_stack.py dev
+
+## invoke: send events/$(VENDOR)/$(EVENT).json to the running stack, as `sam local invoke -e` would.
+invoke: $(VENV_READY)
+	@test -n "$(VENDOR)" -a -n "$(EVENT)" || { echo "usage: make invoke VENDOR=wayke EVENT=new-order"; exit 2; }
+	$(VENV)/bin/python scripts/local_stack.py invoke $(VENDOR) $(EVENT)
+
+## demo: start the stack, send every sample twice and a forged one per vendor, report, stop.
+demo: $(VENV_READY)
+	$(VENV)/bin/python scripts/local_stack.py demo
 
 ## clean: build output and the virtualenv.
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .aws-sam

@@ -75,3 +75,38 @@ fn every_event_type_of_every_vendor_has_a_sample() {
     ]);
     assert_eq!(names("cyclesoftware"), cyclesoftware);
 }
+
+#[test]
+fn the_cargo_lambda_watch_environment_is_the_one_in_env_json() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(events_dir().parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let watch = &metadata["metadata"]["lambda"]["bin"];
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap())
+            .unwrap();
+    let template = webhook_tests::samples::template();
+    for function in webhook_tests::samples::local_functions() {
+        let binary = template["Resources"][function]["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            watch[binary]["env"], env[function],
+            "[workspace.metadata.lambda.bin.{binary}.env] in Cargo.toml differs from events/env.json {function}"
+        );
+    }
+}

@@ -12,6 +12,18 @@ pub const AUTH_SCHEME: &str = "AUTH_SCHEME";
 pub const DEDUPE_TTL_DAYS: &str = "DEDUPE_TTL_DAYS";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 
+/// Every variable a vendor function reads (`AUTH_SCHEME` only where the scheme is configurable).
+pub const VENDOR_VARIABLES: [&str; 6] = [
+    EVENTS_TABLE,
+    FANOUT,
+    WEBHOOK_SECRETS,
+    AUTH_SCHEME,
+    DEDUPE_TTL_DAYS,
+    MAX_BODY_BYTES,
+];
+/// Every variable the republisher reads.
+pub const REPUBLISHER_VARIABLES: [&str; 1] = [EVENTS_TABLE];
+
 /// Claims are kept this many days unless `DEDUPE_TTL_DAYS` says otherwise.
 pub const DEFAULT_DEDUPE_TTL_DAYS: u32 = 7;
 /// The longest `DEDUPE_TTL_DAYS` accepted (ten years: anything longer is surely a mistake).

@@ -21,7 +21,7 @@ use webhook_core::store::{
     RECEIVED_INDEX,
 };
 
-/// The moto version `make test` installs; keep in step with the Makefile.
+/// The moto `make test` installs; keep in step with requirements-dev.txt (a test checks it).
 pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 
 /// A running moto server.

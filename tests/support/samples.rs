@@ -29,14 +29,8 @@ pub struct SampleVendor {
     pub routed: bool,
     /// The method of its API route: `POST`, or `ANY` for a vendor that may use any method.
     pub route_method: &'static str,
-    /// Its scheme when `AUTH_SCHEME` is unset.
-    scheme: fn() -> Scheme,
-}
-
-fn default_scheme(vendor: &impl Vendor) -> Scheme {
-    match vendor.authentication() {
-        Authentication::Fixed(scheme) | Authentication::Configurable { default: scheme } => scheme,
-    }
+    /// How the vendor authenticates.
+    authentication: fn() -> Authentication,
 }
 
 /// The four vendors, in the order the README lists them.
@@ -47,7 +41,7 @@ pub const VENDORS: [SampleVendor; 4] = [
         function: "CycleSoftwareFunction",
         secret: "dev-cyclesoftware-secret",
         routed: false,
-        scheme: || default_scheme(&CycleSoftware),
+        authentication: || CycleSoftware.authentication(),
     },
     SampleVendor {
         name: "wayke",
@@ -55,7 +49,7 @@ pub const VENDORS: [SampleVendor; 4] = [
         function: "WaykeFunction",
         secret: "dev-wayke-secret",
         routed: true,
-        scheme: || default_scheme(&Wayke),
+        authentication: || Wayke.authentication(),
     },
     SampleVendor {
         name: "service-order-hub",
@@ -63,7 +57,7 @@ pub const VENDORS: [SampleVendor; 4] = [
         function: "ServiceOrderHubFunction",
         secret: "dev-service-order-hub-token",
         routed: true,
-        scheme: || default_scheme(&ServiceOrderHub),
+        authentication: || ServiceOrderHub.authentication(),
     },
     SampleVendor {
         name: "revo-xef",
@@ -71,7 +65,7 @@ pub const VENDORS: [SampleVendor; 4] = [
         function: "RevoXefFunction",
         secret: "dev-revo-xef-secret",
         routed: false,
-        scheme: || default_scheme(&RevoXef),
+        authentication: || RevoXef.authentication(),
     },
 ];
 
@@ -84,8 +78,18 @@ pub fn vendor(name: &str) -> SampleVendor {
 }
 
 impl SampleVendor {
+    /// Its scheme when `AUTH_SCHEME` is unset.
     pub fn scheme(&self) -> Scheme {
-        (self.scheme)()
+        match (self.authentication)() {
+            Authentication::Fixed(scheme) | Authentication::Configurable { default: scheme } => {
+                scheme
+            }
+        }
+    }
+
+    /// Whether the operator chooses the scheme with `AUTH_SCHEME`.
+    pub fn configurable(&self) -> bool {
+        matches!((self.authentication)(), Authentication::Configurable { .. })
     }
 
     /// The request path of `event_type`.
@@ -160,18 +164,103 @@ impl SampleVendor {
         }
         event
     }
+}
 
-    /// The function's variables in `events/env.json`: what `sam local invoke --env-vars` sets
-    /// over the template's values. Table and queue are the local stack's (moto on port 5000).
-    pub fn env(&self) -> Value {
-        json!({
-            "EVENTS_TABLE": "webhook-events",
-            "FANOUT": "*=http://127.0.0.1:5000/123456789012/webhook-events",
-            "WEBHOOK_SECRETS": self.secret,
-            "DEDUPE_TTL_DAYS": "7",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"
-        })
+/// Where the local stack (`make dev`) runs moto; `events/env.json` and the `cargo lambda watch`
+/// metadata in Cargo.toml point the functions there.
+pub const LOCAL_AWS_ENDPOINT: &str = "http://127.0.0.1:5000";
+/// The account id moto gives queue URLs.
+pub const LOCAL_ACCOUNT: &str = "123456789012";
+
+/// The local URL of the queue the template declares as `logical_id` (the local stack names
+/// resources by their logical ids).
+pub fn local_queue_url(logical_id: &str) -> String {
+    format!("{LOCAL_AWS_ENDPOINT}/{LOCAL_ACCOUNT}/{logical_id}")
+}
+
+/// The template.
+pub fn template() -> serde_yaml_ng::Value {
+    let path = events_dir()
+        .parent()
+        .expect("workspace root")
+        .join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml_ng::from_str(&text).expect("template.yaml is YAML")
+}
+
+/// The variables of the template's function `function` for the local stack: what
+/// `sam local invoke --env-vars` and `cargo lambda watch` set. Template values are resolved
+/// against the local stack (resources by logical id, parameters by their defaults, secrets by
+/// the development secrets).
+pub fn local_environment(
+    template: &serde_yaml_ng::Value,
+    function: &str,
+) -> BTreeMap<String, String> {
+    use serde_yaml_ng::Value as Yaml;
+    let secret_of = |parameter: &str| {
+        VENDORS
+            .iter()
+            .find(|v| format!("{}Secrets", v.function.trim_end_matches("Function")) == parameter)
+            .map(|v| v.secret.to_string())
+    };
+    let resolve = |value: &Yaml| -> String {
+        match value {
+            Yaml::Tagged(tagged) if tagged.tag == "!Ref" => {
+                let name = tagged.value.as_str().expect("!Ref names a string");
+                if let Some(secret) = secret_of(name) {
+                    return secret;
+                }
+                let parameter = &template["Parameters"][name]["Default"];
+                match parameter {
+                    Yaml::Null => name.to_string(), // a resource: named by its logical id
+                    Yaml::Number(n) => n.to_string(),
+                    other => other.as_str().expect("a string default").to_string(),
+                }
+            }
+            Yaml::Tagged(tagged) if tagged.tag == "!Sub" => {
+                let text = tagged.value.as_str().expect("!Sub of a string");
+                let mut out = String::new();
+                let mut rest = text;
+                while let Some(start) = rest.find("${") {
+                    out.push_str(&rest[..start]);
+                    let end = rest[start..].find('}').expect("closed ${") + start;
+                    out.push_str(&local_queue_url(&rest[start + 2..end]));
+                    rest = &rest[end + 1..];
+                }
+                out.push_str(rest);
+                out
+            }
+            other => other
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| format!("{other:?}")),
+        }
+    };
+    let mut environment = BTreeMap::new();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let own = &template["Resources"][function]["Properties"]["Environment"]["Variables"];
+    for variables in [globals, own] {
+        if let Some(variables) = variables.as_mapping() {
+            for (name, value) in variables {
+                environment.insert(
+                    name.as_str().expect("variable name").to_string(),
+                    resolve(value),
+                );
+            }
+        }
     }
+    environment.insert(
+        "AWS_ENDPOINT_URL".to_string(),
+        LOCAL_AWS_ENDPOINT.to_string(),
+    );
+    environment
+}
+
+/// The functions of `events/env.json`: every vendor function and the republisher.
+pub fn local_functions() -> Vec<&'static str> {
+    let mut functions: Vec<&'static str> = VENDORS.iter().map(|v| v.function).collect();
+    functions.push("RepublisherFunction");
+    functions
 }
 
 /// The workspace's `events/` folder.
@@ -207,7 +296,14 @@ pub fn payloads(vendor: &SampleVendor) -> Vec<(String, String)> {
 /// Every file the generator makes, by path relative to `events/`, with its content.
 pub fn generate() -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
+    let template = template();
     let mut env = serde_json::Map::new();
+    for function in local_functions() {
+        env.insert(
+            function.to_string(),
+            json!(local_environment(&template, function)),
+        );
+    }
     for vendor in VENDORS {
         for (event_type, body) in payloads(&vendor) {
             let event = vendor.event(&event_type, &body);
@@ -217,7 +313,6 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
                 text,
             );
         }
-        env.insert(vendor.function.to_string(), vendor.env());
     }
     let env = serde_json::to_string_pretty(&Value::Object(env)).expect("serializable") + "\n";
     files.insert(PathBuf::from("env.json"), env);

@@ -1,0 +1,322 @@
+//! template.yaml and the code agree: every function crate has a template function building its
+//! binary, every vendor's route is the one its sample events use, every variable a function
+//! reads is set (and nothing else), each function may send only to the queue its FANOUT names,
+//! and the table the tests create is the table the template declares.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_yaml_ng::Value;
+use webhook_core::config::{AUTH_SCHEME, REPUBLISHER_VARIABLES, VENDOR_VARIABLES};
+use webhook_tests::samples::{self, VENDORS};
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+/// `!Ref X`, `!GetAtt X.Arn`, `!Sub "…"` and the like, as (tag, value).
+fn tagged(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => Some((tagged.tag.to_string(), &tagged.value)),
+        _ => None,
+    }
+}
+
+fn functions(template: &Value) -> BTreeMap<String, Value> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::Serverless::Function")
+        .map(|(id, resource)| (id.as_str().unwrap().to_string(), resource.clone()))
+        .collect()
+}
+
+fn variables(template: &Value, function: &Value) -> BTreeSet<String> {
+    let names = |variables: &Value| -> Vec<String> {
+        variables
+            .as_mapping()
+            .map(|m| m.keys().map(|k| k.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let mut all: BTreeSet<String> =
+        names(&template["Globals"]["Function"]["Environment"]["Variables"])
+            .into_iter()
+            .collect();
+    all.extend(names(&function["Properties"]["Environment"]["Variables"]));
+    all
+}
+
+#[test]
+fn every_function_crate_has_a_template_function_building_its_binary() {
+    let template = template();
+    let built: BTreeSet<String> = functions(&template)
+        .values()
+        .map(|function| {
+            assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+            function["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let crates: BTreeSet<String> = std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+            assert!(
+                manifest.contains(&format!("[[bin]]\nname = \"{name}\"")),
+                "{name}: binary named after its folder"
+            );
+            name
+        })
+        .collect();
+    assert_eq!(built, crates);
+}
+
+#[test]
+fn every_vendor_route_is_the_one_its_sample_events_use() {
+    let template = template();
+    let functions = functions(&template);
+    for vendor in VENDORS {
+        let function = &functions[vendor.function];
+        assert_eq!(
+            function["Metadata"]["BuildProperties"]["Binary"],
+            vendor.name
+        );
+        let routes: Vec<String> = function["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .filter(|event| event["Type"] == "HttpApi")
+            .map(|event| {
+                format!(
+                    "{} {}",
+                    event["Properties"]["Method"].as_str().unwrap(),
+                    event["Properties"]["Path"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(routes, vec![vendor.route_key()], "{}", vendor.name);
+    }
+    let env: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(samples::events_dir().join("env.json")).unwrap(),
+    )
+    .unwrap();
+    let env_functions: BTreeSet<&str> = env
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let all_functions: BTreeSet<&str> = functions.keys().map(String::as_str).collect();
+    assert_eq!(
+        env_functions, all_functions,
+        "events/env.json names the template's functions"
+    );
+}
+
+#[test]
+fn every_variable_a_function_reads_is_set_and_nothing_else() {
+    let template = template();
+    let functions = functions(&template);
+    for vendor in VENDORS {
+        let set = variables(&template, &functions[vendor.function]);
+        let mut expected: BTreeSet<String> =
+            VENDOR_VARIABLES.iter().map(|v| v.to_string()).collect();
+        if !vendor.configurable() {
+            expected.remove(AUTH_SCHEME);
+        }
+        assert_eq!(set, expected, "{}", vendor.function);
+    }
+    let republisher = variables(&template, &functions["RepublisherFunction"]);
+    let global: BTreeSet<String> = variables(&template, &Value::Null);
+    assert!(REPUBLISHER_VARIABLES
+        .iter()
+        .all(|v| republisher.contains(*v)));
+    assert!(republisher.is_subset(
+        &global
+            .union(
+                &REPUBLISHER_VARIABLES
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect()
+            )
+            .cloned()
+            .collect()
+    ));
+}
+
+#[test]
+fn each_vendor_function_may_send_only_to_the_queue_its_fanout_names() {
+    let template = template();
+    let functions = functions(&template);
+    for vendor in VENDORS {
+        let function = &functions[vendor.function];
+        let (tag, fanout) =
+            tagged(&function["Properties"]["Environment"]["Variables"]["FANOUT"]).unwrap();
+        assert_eq!(tag, "!Sub");
+        let queue = fanout
+            .as_str()
+            .unwrap()
+            .trim_start_matches("*=${")
+            .trim_end_matches('}')
+            .to_string();
+        let statements = function["Properties"]["Policies"][0]["Statement"]
+            .as_sequence()
+            .unwrap();
+        let sqs: Vec<&Value> = statements
+            .iter()
+            .filter(|s| s["Action"] == "sqs:SendMessage")
+            .collect();
+        assert_eq!(sqs.len(), 1, "{}", vendor.function);
+        let (tag, resource) = tagged(&sqs[0]["Resource"]).unwrap();
+        assert_eq!(
+            (tag.as_str(), resource.as_str().unwrap()),
+            ("!GetAtt", format!("{queue}.Arn").as_str())
+        );
+        let actions: BTreeSet<String> = statements
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                Value::Sequence(actions) => actions
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
+                action => vec![action.as_str().unwrap().to_string()],
+            })
+            .collect();
+        let least: BTreeSet<String> =
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+        assert_eq!(
+            actions, least,
+            "{}: only the calls the pipeline makes",
+            vendor.function
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_table_the_tests_create_is_the_table_the_template_declares() {
+    let template = template();
+    let declared = &template["Resources"]["EventsTable"]["Properties"];
+    let sdk = webhook_tests::moto::moto().sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let name = webhook_tests::moto::create_events_table(&client).await;
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+
+    let declared_attributes: BTreeSet<(String, String)> = declared["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().to_string(),
+                a["AttributeType"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let created_attributes: BTreeSet<(String, String)> = table
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_string(),
+                a.attribute_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(created_attributes, declared_attributes);
+
+    let key_schema = |keys: &Value| -> Vec<(String, String)> {
+        keys.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["AttributeName"].as_str().unwrap().to_string(),
+                    k["KeyType"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let created_keys: Vec<(String, String)> = table
+        .key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_string(),
+                k.key_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(created_keys, key_schema(&declared["KeySchema"]));
+
+    let declared_indexes: BTreeMap<String, (Vec<(String, String)>, String)> = declared
+        ["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|index| {
+            (
+                index["IndexName"].as_str().unwrap().to_string(),
+                (
+                    key_schema(&index["KeySchema"]),
+                    index["Projection"]["ProjectionType"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                ),
+            )
+        })
+        .collect();
+    let created_indexes: BTreeMap<String, (Vec<(String, String)>, String)> = table
+        .global_secondary_indexes()
+        .iter()
+        .map(|index| {
+            let keys = index
+                .key_schema()
+                .iter()
+                .map(|k| {
+                    (
+                        k.attribute_name().to_string(),
+                        k.key_type().as_str().to_string(),
+                    )
+                })
+                .collect();
+            let projection = index
+                .projection()
+                .and_then(|p| p.projection_type())
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            (
+                index.index_name().unwrap_or_default().to_string(),
+                (keys, projection),
+            )
+        })
+        .collect();
+    assert_eq!(created_indexes, declared_indexes);
+    assert_eq!(
+        declared["TimeToLiveSpecification"]["AttributeName"],
+        webhook_core::store::ATTR_EXPIRES_AT
+    );
+    assert_eq!(declared["BillingMode"], "PAY_PER_REQUEST");
+}
