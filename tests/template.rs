@@ -223,17 +223,13 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
         .table
         .unwrap();
 
-    let declared_attributes: BTreeSet<(String, String)> = declared["AttributeDefinitions"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["AttributeName"].as_str().unwrap().to_string(),
-                a["AttributeType"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let declared_attributes: BTreeSet<(String, String)> = pairs(
+        &declared["AttributeDefinitions"],
+        "AttributeName",
+        "AttributeType",
+    )
+    .into_iter()
+    .collect();
     let created_attributes: BTreeSet<(String, String)> = table
         .attribute_definitions()
         .iter()
@@ -245,30 +241,10 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
         })
         .collect();
     assert_eq!(created_attributes, declared_attributes);
-
-    let key_schema = |keys: &Value| -> Vec<(String, String)> {
-        keys.as_sequence()
-            .unwrap()
-            .iter()
-            .map(|k| {
-                (
-                    k["AttributeName"].as_str().unwrap().to_string(),
-                    k["KeyType"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
-    let created_keys: Vec<(String, String)> = table
-        .key_schema()
-        .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_string(),
-                k.key_type().as_str().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(created_keys, key_schema(&declared["KeySchema"]));
+    assert_eq!(
+        sdk_keys(table.key_schema()),
+        pairs(&declared["KeySchema"], "AttributeName", "KeyType")
+    );
 
     let declared_indexes: BTreeMap<String, (Vec<(String, String)>, String)> = declared
         ["GlobalSecondaryIndexes"]
@@ -276,15 +252,14 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
         .unwrap()
         .iter()
         .map(|index| {
+            let keys = pairs(&index["KeySchema"], "AttributeName", "KeyType");
+            let projection = index["Projection"]["ProjectionType"]
+                .as_str()
+                .unwrap()
+                .to_string();
             (
                 index["IndexName"].as_str().unwrap().to_string(),
-                (
-                    key_schema(&index["KeySchema"]),
-                    index["Projection"]["ProjectionType"]
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                ),
+                (keys, projection),
             )
         })
         .collect();
@@ -292,24 +267,14 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
         .global_secondary_indexes()
         .iter()
         .map(|index| {
-            let keys = index
-                .key_schema()
-                .iter()
-                .map(|k| {
-                    (
-                        k.attribute_name().to_string(),
-                        k.key_type().as_str().to_string(),
-                    )
-                })
-                .collect();
             let projection = index
                 .projection()
                 .and_then(|p| p.projection_type())
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default();
+                .map(|p| p.as_str().to_string());
+            let name = index.index_name().unwrap_or_default().to_string();
             (
-                index.index_name().unwrap_or_default().to_string(),
-                (keys, projection),
+                name,
+                (sdk_keys(index.key_schema()), projection.unwrap_or_default()),
             )
         })
         .collect();
@@ -319,4 +284,30 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
         webhook_core::store::ATTR_EXPIRES_AT
     );
     assert_eq!(declared["BillingMode"], "PAY_PER_REQUEST");
+}
+
+/// `(item[first], item[second])` of each item of a template list.
+fn pairs(list: &Value, first: &str, second: &str) -> Vec<(String, String)> {
+    list.as_sequence()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item[first].as_str().unwrap().to_string(),
+                item[second].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A key schema as DynamoDB describes it, as (attribute, key type) pairs.
+fn sdk_keys(keys: &[aws_sdk_dynamodb::types::KeySchemaElement]) -> Vec<(String, String)> {
+    keys.iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_string(),
+                k.key_type().as_str().to_string(),
+            )
+        })
+        .collect()
 }
