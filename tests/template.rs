@@ -311,3 +311,14 @@ fn sdk_keys(keys: &[aws_sdk_dynamodb::types::KeySchemaElement]) -> Vec<(String, 
         })
         .collect()
 }
+
+#[test]
+fn the_unfinished_claims_alarm_watches_the_metric_the_republisher_emits() {
+    use webhook_core::republish::{METRIC_DIMENSION, UNFINISHED_METRIC};
+    let template = template();
+    let alarm = &template["Resources"]["UnpublishedClaimsAlarm"]["Properties"];
+    assert_eq!(alarm["Namespace"], webhook_core::metrics::NAMESPACE);
+    assert_eq!(alarm["MetricName"], UNFINISHED_METRIC);
+    assert_eq!(alarm["Dimensions"][0]["Name"], METRIC_DIMENSION.0);
+    assert_eq!(alarm["Dimensions"][0]["Value"], METRIC_DIMENSION.1);
+}

@@ -9,6 +9,7 @@ pub mod event;
 pub mod fanout;
 pub mod function;
 pub mod http;
+pub mod metrics;
 pub mod pipeline;
 pub mod republish;
 pub mod store;

@@ -14,8 +14,14 @@ use crate::clock::Clock;
 use crate::completion::complete;
 use crate::event::rfc3339;
 use crate::fanout::{Message, Publisher};
+use crate::metrics::{self, Unit};
 use crate::pipeline::IN_FLIGHT_WINDOW;
 use crate::store::{ClaimIndex, ClaimLookup, ClaimStore, Cursor, StoreError};
+
+/// The dimension of the republisher's metrics (the template's alarm names it).
+pub const METRIC_DIMENSION: (&str, &str) = ("Function", "republisher");
+/// Claims a sweep found but could not finish (the template alarms on it).
+pub const UNFINISHED_METRIC: &str = "UnfinishedClaims";
 
 /// Claims finished per vendor and sweep: bounds a run's work and time (each takes at most a few
 /// AWS calls); what is left waits for the next run.
@@ -154,6 +160,18 @@ where
             failed = report.failed,
             messages = report.messages,
             "sweep done"
+        );
+        let count = |n: usize| n as f64;
+        metrics::emit(
+            &[METRIC_DIMENSION],
+            &[
+                // Claims whose delivery failed or died: each one is an event that was late.
+                ("PendingClaimsFound", count(report.found), Unit::Count),
+                ("ClaimsCompleted", count(report.completed), Unit::Count),
+                // Claims still not in their queues after this run: the template alarms on it.
+                (UNFINISHED_METRIC, count(report.failed), Unit::Count),
+            ],
+            self.clock.now().unix_timestamp_nanos() / 1_000_000,
         );
         report
     }

@@ -25,13 +25,13 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
     assert_eq!(response.status().as_u16(), 503);
 
     let runtime = RuntimeApi::start().await;
-    let _function = function_command(
+    let mut function = function_command(
         env!("CARGO_BIN_EXE_republisher"),
         runtime.address(),
         &moto::moto().endpoint,
     )
     .env("EVENTS_TABLE", &stack.table)
-    .stdout(Stdio::null())
+    .stdout(Stdio::piped())
     .spawn()
     .expect("start the republisher");
 
@@ -66,4 +66,27 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
         panic!("a bad request must fail")
     };
     assert!(error.contains("`from` is not an RFC 3339 time"), "{error}");
+
+    function.start_kill().unwrap();
+    let mut logs = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut function.stdout.take().unwrap(), &mut logs)
+        .await
+        .unwrap();
+    let metrics: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    assert_eq!(metrics.len(), 1, "one metric line per sweep:\n{logs}");
+    assert_eq!(
+        metrics[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "Webhooks"
+    );
+    assert_eq!(
+        (
+            metrics[0]["PendingClaimsFound"].as_f64(),
+            metrics[0]["UnfinishedClaims"].as_f64()
+        ),
+        (Some(1.0), Some(0.0))
+    );
 }
