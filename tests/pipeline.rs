@@ -16,7 +16,7 @@ use webhook_core::store::{ClaimLookup, ClaimStatus, MemoryStore};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_tests::deliveries::{
     cyclesoftware_body, cyclesoftware_config, cyclesoftware_headers, http_api_event, signed,
-    signed_with, status_and_json, unsigned, DEV_SECRET,
+    signed_with, status_and_json, unsigned, DEV_SECRET, TEST_NOW,
 };
 
 const ORDERS: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
@@ -35,7 +35,7 @@ struct Fixture {
 fn fixture(fanout: &str) -> Fixture {
     let store = Arc::new(MemoryStore::new());
     let queues = Arc::new(MemoryPublisher::with_queues(&[ORDERS, AUDIT]));
-    let clock = Arc::new(FixedClock::at(datetime!(2026-11-23 12:00:00 UTC)));
+    let clock = Arc::new(FixedClock::at(TEST_NOW));
     let config = cyclesoftware_config("events", fanout);
     let pipeline = Pipeline::new(
         CycleSoftware,
@@ -86,7 +86,7 @@ async fn given_a_signed_event_when_delivered_then_it_is_stored_published_and_set
     assert_eq!(envelope["id"], id.as_str());
     assert_eq!(envelope["dedupeKey"], "evt-1");
     assert_eq!(envelope["receivedAt"], "2026-11-23T12:00:00.000Z");
-    assert_eq!(envelope["occurredAt"], "2022-04-20T10:29:23.309Z");
+    assert_eq!(envelope["occurredAt"], "2026-11-23T11:59:00.309Z");
     assert!(sent[0].body.ends_with(&format!("\"payload\":{body}}}")));
 }
 
@@ -301,15 +301,33 @@ async fn given_an_event_no_rule_routes_then_it_is_stored_and_settled() {
 }
 
 #[tokio::test]
-async fn given_a_claim_past_its_ttl_then_a_redelivery_is_accepted_anew() {
+async fn given_a_signed_event_older_than_the_dedupe_window_then_it_is_refused_as_a_replay() {
     let f = default_fixture();
     let body = cyclesoftware_body("evt-10", "sales_order.updated");
     deliver(&f, signed(&body)).await;
-    f.clock.advance(Duration::days(7));
-    assert_eq!(deliver(&f, signed(&body)).await.1["status"], "duplicate");
-    f.clock.advance(Duration::seconds(1));
-    assert_eq!(deliver(&f, signed(&body)).await.1["status"], "accepted");
-    assert_eq!(f.queues.sent(ORDERS).len(), 2);
+    // The event was sent at 11:59:00.309, a minute before the clock started.
+    f.clock.advance(Duration::days(7) - Duration::minutes(2));
+    assert_eq!(
+        deliver(&f, signed(&body)).await.1["status"],
+        "duplicate",
+        "inside the window"
+    );
+    f.clock.advance(Duration::minutes(3));
+    let (status, response) = deliver(&f, signed(&body)).await;
+    assert_eq!(
+        (status, response),
+        (
+            400,
+            json!({"error": "the event is older than the deduplication window (7 days): refused as a possible replay"})
+        )
+    );
+    let fresh_but_late = cyclesoftware_body("evt-10b", "sales_order.updated");
+    assert_eq!(
+        deliver(&f, signed(&fresh_but_late)).await.0,
+        400,
+        "timestamps are signed, so an old one is a replay"
+    );
+    assert_eq!(f.queues.sent(ORDERS).len(), 1);
 }
 
 #[tokio::test]

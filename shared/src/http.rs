@@ -92,7 +92,7 @@ pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
         ) => StatusCode::PAYLOAD_TOO_LARGE,
         Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
         Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
-        Err(PipelineError::Invalid(_)) => StatusCode::BAD_REQUEST,
+        Err(PipelineError::Invalid(_) | PipelineError::Stale { .. }) => StatusCode::BAD_REQUEST,
         Err(PipelineError::Store(_) | PipelineError::Publish(_)) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
@@ -110,6 +110,7 @@ fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
         Err(PipelineError::Unauthenticated(_)) => json!({ "error": "unauthorized" }),
         // Classification messages name a field and a rule, never a value from the body.
         Err(PipelineError::Invalid(error)) => json!({ "error": error.to_string() }),
+        Err(error @ PipelineError::Stale { .. }) => json!({ "error": error.to_string() }),
         Err(PipelineError::Store(_) | PipelineError::Publish(_)) => {
             json!({ "error": "temporarily unavailable, please retry" })
         }
@@ -190,5 +191,15 @@ mod tests {
             assert_eq!(status_of(&result).as_u16(), status, "{result:?}");
             assert_eq!(body_of(&result), body, "{result:?}");
         }
+    }
+
+    #[test]
+    fn a_stale_signed_event_is_a_400_that_says_why() {
+        let result: Result<Receipt, PipelineError> = Err(PipelineError::Stale { days: 7 });
+        assert_eq!(status_of(&result).as_u16(), 400);
+        assert_eq!(
+            body_of(&result),
+            json!({"error": "the event is older than the deduplication window (7 days): refused as a possible replay"})
+        );
     }
 }

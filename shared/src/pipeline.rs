@@ -84,6 +84,8 @@ pub enum PipelineError {
     Unauthenticated(#[from] VerifyError),
     #[error("the body cannot be classified: {0}")]
     Invalid(#[from] ClassifyError),
+    #[error("the event is older than the deduplication window ({days} days): refused as a possible replay")]
+    Stale { days: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -152,6 +154,15 @@ where
         };
         let classified = self.vendor.classify(&delivery)?;
         let now = self.clock.now();
+        if self.vendor.signs_its_timestamp()
+            && classified
+                .occurred_at
+                .is_some_and(|at| at < now - self.dedupe_ttl)
+        {
+            return Err(PipelineError::Stale {
+                days: self.dedupe_ttl.whole_days(),
+            });
+        }
         let digest = body_digest(inbound.body);
         let mut claim = self.claim_of(classified.clone(), body, &digest, now);
         let mut reused_key = false;

@@ -12,10 +12,14 @@ use webhook_core::verify::{sign, Secret};
 /// The development secret deliveries are signed with.
 pub const DEV_SECRET: &str = "dev-cyclesoftware-secret";
 
-/// A CycleSoftware body with the given envelope id and event name.
+/// The instant every test clock starts at: 2026-11-23T12:00:00Z.
+pub const TEST_NOW: time::OffsetDateTime = time::macros::datetime!(2026-11-23 12:00:00 UTC);
+
+/// A CycleSoftware body with the given envelope id and event name, sent one minute before
+/// [`TEST_NOW`] (`event_timestamp` 2026-11-23T11:59:00.309Z).
 pub fn cyclesoftware_body(id: &str, event_name: &str) -> String {
     format!(
-        r#"{{"id":"{id}","account_id":1,"event_name":"{event_name}","event_timestamp":1650450563.309,"payload":{{"sales_order_id":1442,"status_id":2}}}}"#
+        r#"{{"id":"{id}","account_id":1,"event_name":"{event_name}","event_timestamp":1795435140.309,"payload":{{"sales_order_id":1442,"status_id":2}}}}"#
     )
 }
 

@@ -253,8 +253,18 @@ pub fn local_environment(
         "AWS_ENDPOINT_URL".to_string(),
         LOCAL_AWS_ENDPOINT.to_string(),
     );
+    // The sample events are recordings with fixed timestamps; CycleSoftware's are signed, so
+    // they would be refused as replays once older than the window. Locally the window is ten
+    // years, which keeps the samples usable; deployments keep the template's default.
+    environment.insert(
+        "DEDUPE_TTL_DAYS".to_string(),
+        LOCAL_DEDUPE_TTL_DAYS.to_string(),
+    );
     environment
 }
+
+/// The dedupe window of the local stack, in days.
+pub const LOCAL_DEDUPE_TTL_DAYS: u32 = 3650;
 
 /// The functions of `events/env.json`: every vendor function and the republisher.
 pub fn local_functions() -> Vec<&'static str> {

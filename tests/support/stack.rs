@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
 use webhook_core::clock::FixedClock;
 use webhook_core::config::{EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS};
 use webhook_core::fanout::SqsPublisher;
@@ -12,7 +11,7 @@ use webhook_core::republish::Republisher;
 use webhook_core::store::{ClaimStore, DynamoStore};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 
-use crate::deliveries::{vendor_config, DEV_SECRET};
+use crate::deliveries::{vendor_config, DEV_SECRET, TEST_NOW};
 use crate::moto::{self, Received};
 
 /// A CycleSoftware pipeline against moto.
@@ -38,7 +37,7 @@ impl Stack {
         for _ in 0..queue_count {
             queues.push(moto::create_queue(&sqs, false).await);
         }
-        let clock = Arc::new(FixedClock::at(OffsetDateTime::now_utc()));
+        let clock = Arc::new(FixedClock::at(TEST_NOW));
         Self {
             dynamodb,
             sqs,

@@ -26,6 +26,8 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         .env("EVENTS_TABLE", &table)
         .env("FANOUT", format!("*={queue}"))
         .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
+        // The fixture is a 2022 recording: keep it inside the (signed-timestamp) replay window.
+        .env("DEDUPE_TTL_DAYS", "3650")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

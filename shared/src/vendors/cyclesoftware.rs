@@ -40,6 +40,11 @@ impl Vendor for CycleSoftware {
         })
     }
 
+    /// `event_timestamp` is inside the body the HMAC covers.
+    fn signs_its_timestamp(&self) -> bool {
+        true
+    }
+
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
         let head: Head =
             serde_json::from_str(delivery.body).map_err(|e| ClassifyError::from_json(&e))?;

@@ -23,6 +23,13 @@ pub trait Vendor: Send + Sync + 'static {
     /// Classifies a verified delivery. Only what classification needs may be required of the
     /// body; everything else is the consumers' business.
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError>;
+
+    /// Whether `occurred_at` is covered by the signature, so that an old one proves a replay:
+    /// then an event older than the dedupe window is refused, because past that window its
+    /// claim may be gone and a replay would no longer be recognised as a duplicate.
+    fn signs_its_timestamp(&self) -> bool {
+        false
+    }
 }
 
 /// Whether the operator can choose the scheme with `AUTH_SCHEME`.
