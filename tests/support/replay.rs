@@ -29,18 +29,21 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     for (name, value) in env_of(&vendor) {
         command.env(name, value);
     }
-    let _function = command
+    let mut function = command
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("EVENTS_TABLE", &table)
         .env("FANOUT", format!("*={queue}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start the function binary");
+    let stdout = tokio::spawn(read_all(function.stdout.take().expect("piped stdout")));
+    let stderr = tokio::spawn(read_all(function.stderr.take().expect("piped stderr")));
 
     let files = samples::event_files(&vendor);
     assert!(!files.is_empty(), "no sample events for {}", vendor.name);
     let mut expected = Vec::new();
+    let mut forbidden: Vec<String> = vec![vendor.secret.to_string()];
     for (index, file) in files.iter().enumerate() {
         let name = file.display();
         let event: Value =
@@ -75,6 +78,11 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         assert_eq!(first["id"], second["id"], "{name}");
 
         let body = event["body"].as_str().expect("text body").to_string();
+        forbidden.extend(credentials(&event));
+        forbidden.extend(credentials(&tampered(&vendor, &event)));
+        forbidden.extend(personal_values(
+            &serde_json::from_str(&body).expect("JSON body"),
+        ));
         expected.push((event_type, body));
     }
     assert_eq!(item_count(&dynamodb, &table).await, files.len());
@@ -100,6 +108,108 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         published, expected,
         "one message per sample, with its type and exact body"
     );
+
+    function.start_kill().expect("stop the function");
+    let logs = format!(
+        "{}{}",
+        stdout.await.expect("stdout reader"),
+        stderr.await.expect("stderr reader")
+    );
+    let mut outcomes: Vec<String> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|line| line["fields"]["outcome"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        outcomes.len(),
+        3 * files.len(),
+        "one log line per delivery:\n{logs}"
+    );
+    outcomes.sort();
+    outcomes.dedup();
+    assert_eq!(
+        outcomes,
+        ["accepted", "duplicate", "rejected"],
+        "each outcome is logged"
+    );
+    for value in forbidden {
+        assert!(
+            !logs.contains(&value),
+            "{}: the logs show {value:?}",
+            vendor.name
+        );
+    }
+}
+
+async fn read_all<R: tokio::io::AsyncRead + Unpin>(mut reader: R) -> String {
+    let mut text = String::new();
+    let _ignored = tokio::io::AsyncReadExt::read_to_string(&mut reader, &mut text).await;
+    text
+}
+
+/// The values of the sample's headers that authenticate it.
+fn credentials(event: &Value) -> Vec<String> {
+    const NOT_CREDENTIALS: [&str; 3] = [
+        "content-type",
+        "x-cyclesoftware-delivery",
+        "x-cyclesoftware-event",
+    ];
+    event["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !NOT_CREDENTIALS.contains(&name.as_str()))
+        .filter_map(|(_, value)| value.as_str().map(String::from))
+        .collect()
+}
+
+/// Personal values in a payload: the strings under keys that name people and their contact
+/// details (e-mail addresses, phone numbers, names, personal numbers, IBANs, addresses).
+pub fn personal_values(payload: &Value) -> Vec<String> {
+    const PERSONAL: [&str; 20] = [
+        "email",
+        "useremail",
+        "name",
+        "firstname",
+        "lastname",
+        "givenname",
+        "surname",
+        "username",
+        "phone",
+        "phonenumber",
+        "phone_number",
+        "telephone",
+        "personalnumber",
+        "iban",
+        "nif",
+        "address",
+        "street",
+        "initials",
+        "postcode",
+        "ip",
+    ];
+    let mut found = Vec::new();
+    let mut stack = vec![payload];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(text)
+                            if PERSONAL.contains(&key.to_ascii_lowercase().as_str())
+                                && text.len() >= 5 =>
+                        {
+                            found.push(text.clone());
+                        }
+                        _ => stack.push(value),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The function's variables from `events/env.json`.
