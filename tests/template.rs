@@ -322,3 +322,47 @@ fn the_unfinished_claims_alarm_watches_the_metric_the_republisher_emits() {
     assert_eq!(alarm["Dimensions"][0]["Name"], METRIC_DIMENSION.0);
     assert_eq!(alarm["Dimensions"][0]["Value"], METRIC_DIMENSION.1);
 }
+
+#[test]
+fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
+    use webhook_core::http::delivery_metrics;
+    use webhook_core::metrics::NAMESPACE;
+    use webhook_core::pipeline::PipelineError;
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
+    let error = Err(PipelineError::Stale { days: 1 });
+    for line in delivery_metrics("wayke", &error, true, 1.0, 0) {
+        let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+        {
+            emitted.insert(metric["Name"].as_str().unwrap().to_string());
+        }
+    }
+    emitted.insert(webhook_core::republish::UNFINISHED_METRIC.to_string());
+
+    let template = template();
+    let mut watched = Vec::new();
+    for resource in template["Resources"].as_mapping().unwrap().values() {
+        if resource["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        if properties["Namespace"] == NAMESPACE {
+            watched.push(properties["MetricName"].as_str().unwrap().to_string());
+        }
+        for query in properties["Metrics"].as_sequence().into_iter().flatten() {
+            let metric = &query["MetricStat"]["Metric"];
+            if metric["Namespace"] == NAMESPACE {
+                watched.push(metric["MetricName"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(watched.len() >= 3, "{watched:?}");
+    for name in watched {
+        assert!(
+            emitted.contains(&name),
+            "an alarm watches {name}, which nothing emits"
+        );
+    }
+}

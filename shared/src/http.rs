@@ -11,7 +11,8 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::fanout::Publisher;
-use crate::pipeline::{Inbound, Pipeline, PipelineError, Receipt};
+use crate::metrics::{self, Unit};
+use crate::pipeline::{Inbound, Outcome, Pipeline, PipelineError, Receipt};
 use crate::store::{ClaimStore, StoreError};
 use crate::vendors::{ClassifyError, Vendor};
 
@@ -79,7 +80,86 @@ where
             "delivery refused"
         ),
     }
+    let documented = result
+        .as_ref()
+        .is_ok_and(|receipt| pipeline.vendor().documents(&receipt.event_type));
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    for line in delivery_metrics(vendor, &result, documented, duration_ms, now_ms) {
+        metrics::write_line(&line);
+    }
     json_response(status, &body_of(&result))
+}
+
+/// Why a delivery was rejected, as the `Reason` dimension of the `Rejected` metric.
+pub fn rejection_reason(error: &PipelineError) -> &'static str {
+    match error {
+        PipelineError::TooLarge { .. }
+        | PipelineError::Store(StoreError::PayloadTooLarge { .. }) => "too_large",
+        PipelineError::Unauthenticated(_) => "unauthenticated",
+        PipelineError::Invalid(ClassifyError::UnknownEventType) => "unknown_route",
+        PipelineError::Invalid(_) => "invalid_body",
+        PipelineError::Stale { .. } => "stale",
+        PipelineError::Store(_) => "store_unavailable",
+        PipelineError::Publish(_) => "publish_unavailable",
+    }
+}
+
+/// The EMF lines of one delivery: counters per vendor and in total, and for a rejection its
+/// reason. `documented` says whether the vendor documents the event type (schema drift).
+pub fn delivery_metrics(
+    vendor: &str,
+    result: &Result<Receipt, PipelineError>,
+    documented: bool,
+    duration_ms: f64,
+    timestamp_ms: i128,
+) -> Vec<String> {
+    let flag = |on: bool| if on { 1.0 } else { 0.0 };
+    let outcome =
+        |wanted: Outcome| flag(matches!(result, Ok(receipt) if receipt.outcome == wanted));
+    let counters = [
+        ("Received", 1.0, Unit::Count),
+        ("Accepted", outcome(Outcome::Accepted), Unit::Count),
+        ("Duplicate", outcome(Outcome::Duplicate), Unit::Count),
+        ("Rejected", flag(result.is_err()), Unit::Count),
+        (
+            "PublishFailures",
+            flag(matches!(result, Err(PipelineError::Publish(_)))),
+            Unit::Count,
+        ),
+        (
+            "StoreFailures",
+            flag(
+                matches!(result, Err(PipelineError::Store(error)) if !matches!(error, StoreError::PayloadTooLarge { .. })),
+            ),
+            Unit::Count,
+        ),
+        (
+            "OldSecretUsed",
+            flag(matches!(result, Ok(receipt) if receipt.secret_index > 0)),
+            Unit::Count,
+        ),
+        (
+            "UndocumentedEventType",
+            flag(result.is_ok() && !documented),
+            Unit::Count,
+        ),
+        ("Latency", duration_ms, Unit::Milliseconds),
+    ];
+    let mut lines = vec![metrics::emf_line_in_sets(
+        &[("Vendor", vendor)],
+        &[&["Vendor"][..], &[][..]],
+        &counters,
+        timestamp_ms,
+    )];
+    if let Err(error) = result {
+        let dimensions = [("Vendor", vendor), ("Reason", rejection_reason(error))];
+        lines.push(metrics::emf_line(
+            &dimensions,
+            &[("Rejected", 1.0, Unit::Count)],
+            timestamp_ms,
+        ));
+    }
+    lines
 }
 
 /// The status DESIGN.md gives for each result.
@@ -131,7 +211,6 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
 mod tests {
     use super::*;
     use crate::fanout::PublishError;
-    use crate::pipeline::Outcome;
     use crate::verify::VerifyError;
 
     #[test]
@@ -201,5 +280,116 @@ mod tests {
             body_of(&result),
             json!({"error": "the event is older than the deduplication window (7 days): refused as a possible replay"})
         );
+    }
+
+    fn parse(line: &str) -> serde_json::Value {
+        serde_json::from_str(line).unwrap()
+    }
+
+    #[test]
+    fn an_accepted_delivery_counts_once_per_vendor_and_in_total() {
+        let receipt = Receipt {
+            outcome: Outcome::Accepted,
+            id: "i".into(),
+            event_type: "bicycle.stolen".into(),
+            dedupe_key: "k".into(),
+            secret_index: 1,
+            published: 1,
+            reused_key: false,
+        };
+        let lines = delivery_metrics("cyclesoftware", &Ok(receipt), false, 12.5, 1_000);
+        assert_eq!(lines.len(), 1);
+        let line = parse(&lines[0]);
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "Webhooks");
+        assert_eq!(directive["Dimensions"], json!([["Vendor"], []]));
+        assert_eq!(line["Vendor"], "cyclesoftware");
+        for (name, value) in [
+            ("Received", 1.0),
+            ("Accepted", 1.0),
+            ("Duplicate", 0.0),
+            ("Rejected", 0.0),
+            ("PublishFailures", 0.0),
+            ("StoreFailures", 0.0),
+            ("OldSecretUsed", 1.0),
+            ("UndocumentedEventType", 1.0),
+            ("Latency", 12.5),
+        ] {
+            assert_eq!(line[name].as_f64(), Some(value), "{name}");
+        }
+        let names: Vec<&str> = directive["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 9);
+        assert_eq!(
+            directive["Metrics"][8],
+            json!({"Name": "Latency", "Unit": "Milliseconds"})
+        );
+    }
+
+    #[test]
+    fn a_rejection_is_also_counted_by_reason() {
+        let cases = [
+            (
+                PipelineError::from(VerifyError::NoMatch),
+                "unauthenticated",
+                "PublishFailures",
+                0.0,
+            ),
+            (
+                PipelineError::from(ClassifyError::NotJson),
+                "invalid_body",
+                "Rejected",
+                1.0,
+            ),
+            (
+                PipelineError::from(ClassifyError::UnknownEventType),
+                "unknown_route",
+                "Rejected",
+                1.0,
+            ),
+            (PipelineError::Stale { days: 7 }, "stale", "Rejected", 1.0),
+            (
+                PipelineError::Publish(PublishError {
+                    queue: "q".into(),
+                    reason: "r".into(),
+                }),
+                "publish_unavailable",
+                "PublishFailures",
+                1.0,
+            ),
+            (
+                PipelineError::Store(StoreError::Unavailable("x".into())),
+                "store_unavailable",
+                "StoreFailures",
+                1.0,
+            ),
+            (
+                PipelineError::TooLarge { size: 2, limit: 1 },
+                "too_large",
+                "StoreFailures",
+                0.0,
+            ),
+        ];
+        for (error, reason, metric, value) in cases {
+            let lines = delivery_metrics("wayke", &Err(error), true, 1.0, 1_000);
+            assert_eq!(lines.len(), 2, "{reason}");
+            let counters = parse(&lines[0]);
+            assert_eq!(
+                (counters["Rejected"].as_f64(), counters[metric].as_f64()),
+                (Some(1.0), Some(value)),
+                "{reason}"
+            );
+            let by_reason = parse(&lines[1]);
+            assert_eq!(by_reason["Reason"], reason);
+            assert_eq!(by_reason["Rejected"].as_f64(), Some(1.0));
+            assert_eq!(
+                by_reason["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+                json!([["Vendor", "Reason"]])
+            );
+        }
     }
 }

@@ -32,6 +32,18 @@ pub fn emf_line(
     metrics: &[(&str, f64, Unit)],
     timestamp_ms: i128,
 ) -> String {
+    let names: Vec<&str> = dimensions.iter().map(|(name, _)| *name).collect();
+    emf_line_in_sets(dimensions, &[&names], metrics, timestamp_ms)
+}
+
+/// Like [`emf_line`], with each metric recorded once per dimension set (a set names some of
+/// `dimensions`; an empty set is the total over all of them).
+pub fn emf_line_in_sets(
+    dimensions: &[(&str, &str)],
+    sets: &[&[&str]],
+    metrics: &[(&str, f64, Unit)],
+    timestamp_ms: i128,
+) -> String {
     let mut root = Map::new();
     for (name, value) in dimensions {
         root.insert((*name).to_string(), Value::from(*value));
@@ -43,14 +55,13 @@ pub fn emf_line(
         .iter()
         .map(|(name, _, unit)| json!({ "Name": name, "Unit": unit.as_str() }))
         .collect();
-    let dimension_names: Vec<&str> = dimensions.iter().map(|(name, _)| *name).collect();
     root.insert(
         "_aws".to_string(),
         json!({
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [dimension_names],
+                "Dimensions": sets,
                 "Metrics": definitions,
             }]
         }),
@@ -60,7 +71,11 @@ pub fn emf_line(
 
 /// Writes an EMF line to standard output, where Lambda sends it to CloudWatch Logs.
 pub fn emit(dimensions: &[(&str, &str)], metrics: &[(&str, f64, Unit)], timestamp_ms: i128) {
-    let line = emf_line(dimensions, metrics, timestamp_ms);
+    write_line(&emf_line(dimensions, metrics, timestamp_ms));
+}
+
+/// Writes a prepared line to standard output.
+pub fn write_line(line: &str) {
     let mut stdout = std::io::stdout().lock();
     // A metric that cannot be written is not worth failing the invocation for.
     let _ignored = writeln!(stdout, "{line}");

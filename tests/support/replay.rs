@@ -132,6 +132,38 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         ["accepted", "duplicate", "rejected"],
         "each outcome is logged"
     );
+    let metric_lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    let total = |name: &str| -> f64 {
+        metric_lines
+            .iter()
+            .filter(|l| l.get("Reason").is_none())
+            .filter_map(|l| l[name].as_f64())
+            .sum()
+    };
+    let count = files.len() as f64;
+    assert_eq!(
+        (
+            total("Received"),
+            total("Accepted"),
+            total("Duplicate"),
+            total("Rejected")
+        ),
+        (3.0 * count, count, count, count),
+        "the metric lines count every delivery"
+    );
+    let unauthenticated = metric_lines
+        .iter()
+        .filter(|l| l["Reason"] == "unauthenticated")
+        .count();
+    assert_eq!(
+        unauthenticated,
+        files.len(),
+        "each rejection counted by reason"
+    );
     for value in forbidden {
         assert!(
             !logs.contains(&value),

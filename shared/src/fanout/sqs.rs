@@ -20,6 +20,7 @@ impl SqsPublisher {
 }
 
 impl Publisher for SqsPublisher {
+    #[tracing::instrument(name = "sqs.SendMessage", skip_all)]
     async fn publish(&self, queue_url: &str, message: &Message) -> Result<(), PublishError> {
         let failed = |reason: String| PublishError {
             queue: queue_url.to_string(),

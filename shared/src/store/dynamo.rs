@@ -72,6 +72,7 @@ impl DynamoStore {
 }
 
 impl ClaimStore for DynamoStore {
+    #[tracing::instrument(name = "dynamodb.PutItem", skip_all, fields(table = %self.table))]
     async fn claim(&self, claim: &Claim, now: OffsetDateTime) -> Result<ClaimOutcome, StoreError> {
         let result = self
             .client
@@ -99,6 +100,7 @@ impl ClaimStore for DynamoStore {
         }
     }
 
+    #[tracing::instrument(name = "dynamodb.UpdateItem", skip_all, fields(table = %self.table))]
     async fn take_over(
         &self,
         pk: &str,
@@ -129,6 +131,7 @@ impl ClaimStore for DynamoStore {
         }
     }
 
+    #[tracing::instrument(name = "dynamodb.UpdateItem", skip_all, fields(table = %self.table))]
     async fn record_published(
         &self,
         pk: &str,
@@ -162,6 +165,7 @@ impl ClaimStore for DynamoStore {
         }
     }
 
+    #[tracing::instrument(name = "dynamodb.UpdateItem", skip_all, fields(table = %self.table))]
     async fn settle(&self, pk: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let result = self
             .client
@@ -190,6 +194,7 @@ impl ClaimStore for DynamoStore {
 }
 
 impl ClaimLookup for DynamoStore {
+    #[tracing::instrument(name = "dynamodb.GetItem", skip_all, fields(table = %self.table))]
     async fn load(&self, pk: &str) -> Result<Option<StoredClaim>, StoreError> {
         let output = self
             .client
@@ -205,6 +210,7 @@ impl ClaimLookup for DynamoStore {
 }
 
 impl ClaimIndex for DynamoStore {
+    #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
     async fn pending(
         &self,
         vendor: &str,
@@ -232,6 +238,7 @@ impl ClaimIndex for DynamoStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
     async fn received_between(
         &self,
         vendor: &str,

@@ -25,6 +25,20 @@ pub const DELIVERY_HEADER: &str = "x-cyclesoftware-delivery";
 /// Header carrying the event name (not signed: informative only).
 pub const EVENT_HEADER: &str = "x-cyclesoftware-event";
 
+/// The documented event names; any other is accepted and routed too.
+pub const DOCUMENTED_EVENTS: &[&str] = &[
+    "sales_order.created",
+    "sales_order.updated",
+    "sales_order.deleted",
+    "sales_order.invoiced",
+    "workshop_order.created",
+    "workshop_order.updated",
+    "workshop_order.deleted",
+    "sales_transaction.created",
+    "sales_transaction.updated",
+    "store_order.created",
+];
+
 /// The CycleSoftware vendor.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CycleSoftware;
@@ -38,6 +52,10 @@ impl Vendor for CycleSoftware {
         Authentication::Fixed(Scheme::HmacSha256 {
             header: HeaderName::from_static(SIGNATURE_HEADER),
         })
+    }
+
+    fn documents(&self, event_type: &str) -> bool {
+        DOCUMENTED_EVENTS.contains(&event_type)
     }
 
     /// `event_timestamp` is inside the body the HMAC covers.

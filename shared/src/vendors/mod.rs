@@ -30,6 +30,13 @@ pub trait Vendor: Send + Sync + 'static {
     fn signs_its_timestamp(&self) -> bool {
         false
     }
+
+    /// Whether the vendor documents `event_type`. Vendors that send any event name get it
+    /// routed anyway; an undocumented one is counted as schema drift.
+    fn documents(&self, event_type: &str) -> bool {
+        let _ = event_type;
+        true
+    }
 }
 
 /// Whether the operator can choose the scheme with `AUTH_SCHEME`.

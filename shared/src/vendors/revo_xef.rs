@@ -42,6 +42,10 @@ impl Vendor for RevoXef {
         })
     }
 
+    fn documents(&self, event_type: &str) -> bool {
+        EVENT_TYPES.contains(&event_type)
+    }
+
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
         let body = parse_object(delivery.body)?;
         let event = match body.get("event") {
