@@ -47,7 +47,7 @@ fn committed_sample_events_are_fresh() {
 
 #[test]
 fn every_event_type_of_every_vendor_has_a_sample() {
-    use webhook_core::vendors::{revo_xef, service_order_hub, wayke};
+    use webhook_core::vendors::{cyclesoftware, revo_xef, service_order_hub, wayke};
     let names = |vendor: &str| -> BTreeSet<String> {
         webhook_tests::samples::payloads(&webhook_tests::samples::vendor(vendor))
             .into_iter()
@@ -61,18 +61,7 @@ fn every_event_type_of_every_vendor_has_a_sample() {
         set(service_order_hub::EVENT_TYPES)
     );
     assert_eq!(names("revo-xef"), set(revo_xef::EVENT_TYPES));
-    let cyclesoftware = set(&[
-        "sales_order.created",
-        "sales_order.updated",
-        "sales_order.deleted",
-        "sales_order.invoiced",
-        "workshop_order.created",
-        "workshop_order.updated",
-        "workshop_order.deleted",
-        "sales_transaction.created",
-        "sales_transaction.updated",
-        "store_order.created",
-    ]);
+    let cyclesoftware = set(cyclesoftware::DOCUMENTED_EVENTS);
     assert_eq!(names("cyclesoftware"), cyclesoftware);
 }
 
