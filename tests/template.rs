@@ -330,7 +330,7 @@ fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
     use webhook_core::pipeline::PipelineError;
     let mut emitted: BTreeSet<String> = BTreeSet::new();
     let error = Err(PipelineError::Stale { days: 1 });
-    for line in delivery_metrics("wayke", &error, true, 1.0, 0) {
+    for line in delivery_metrics("wayke", &error, Default::default(), 1.0, 0) {
         let line: serde_json::Value = serde_json::from_str(&line).unwrap();
         for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()

@@ -29,7 +29,8 @@ pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
     let store = DynamoStore::new(aws::dynamodb(&sdk), config.table.clone());
     let publisher = SqsPublisher::new(aws::sqs(&sdk));
     let pipeline = Pipeline::new(vendor, config, store, publisher, SystemClock);
-    http::run(pipeline)
+    // Boxed: the runtime's future is deep enough to strain the compiler's type layout otherwise.
+    Box::pin(http::run(pipeline))
         .await
         .map_err(|error| ServeError::Runtime(error.to_string()))
 }
@@ -46,7 +47,7 @@ pub async fn serve_republisher() -> Result<(), ServeError> {
         SystemClock,
         &vendors::ALL,
     ));
-    lambda_runtime::run(lambda_runtime::service_fn(
+    Box::pin(lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let republisher = Arc::clone(&republisher);
             async move {
@@ -56,7 +57,7 @@ pub async fn serve_republisher() -> Result<(), ServeError> {
                     .map_err(lambda_runtime::Error::from)
             }
         },
-    ))
+    )))
     .await
     .map_err(|error| ServeError::Runtime(error.to_string()))
 }

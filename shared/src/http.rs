@@ -80,14 +80,38 @@ where
             "delivery refused"
         ),
     }
-    let documented = result
-        .as_ref()
-        .is_ok_and(|receipt| pipeline.vendor().documents(&receipt.event_type));
+    let drift = schema_drift(pipeline.vendor(), &result, request.body().as_ref());
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    for line in delivery_metrics(vendor, &result, documented, duration_ms, now_ms) {
+    for line in delivery_metrics(vendor, &result, drift, duration_ms, now_ms) {
         metrics::write_line(&line);
     }
     json_response(status, &body_of(&result))
+}
+
+/// How far a delivery strays from what the vendor documents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// The event type is not one the vendor documents (it was routed anyway).
+    pub undocumented_event_type: bool,
+    /// Fields of the body its typed model does not know.
+    pub unknown_fields: usize,
+}
+
+/// The drift of a new event; duplicates and rejections are not examined (it costs a parse).
+fn schema_drift<V: Vendor>(
+    vendor: &V,
+    result: &Result<Receipt, PipelineError>,
+    body: &[u8],
+) -> Drift {
+    match result {
+        Ok(receipt) if receipt.outcome == Outcome::Accepted => Drift {
+            undocumented_event_type: !vendor.documents(&receipt.event_type),
+            unknown_fields: std::str::from_utf8(body)
+                .map(|body| vendor.unknown_fields(&receipt.event_type, body))
+                .unwrap_or_default(),
+        },
+        _ => Drift::default(),
+    }
 }
 
 /// Why a delivery was rejected, as the `Reason` dimension of the `Rejected` metric.
@@ -105,11 +129,11 @@ pub fn rejection_reason(error: &PipelineError) -> &'static str {
 }
 
 /// The EMF lines of one delivery: counters per vendor and in total, and for a rejection its
-/// reason. `documented` says whether the vendor documents the event type (schema drift).
+/// reason, and the schema drift of a new event.
 pub fn delivery_metrics(
     vendor: &str,
     result: &Result<Receipt, PipelineError>,
-    documented: bool,
+    drift: Drift,
     duration_ms: f64,
     timestamp_ms: i128,
 ) -> Vec<String> {
@@ -140,9 +164,10 @@ pub fn delivery_metrics(
         ),
         (
             "UndocumentedEventType",
-            flag(result.is_ok() && !documented),
+            flag(drift.undocumented_event_type),
             Unit::Count,
         ),
+        ("UnknownFields", drift.unknown_fields as f64, Unit::Count),
         ("Latency", duration_ms, Unit::Milliseconds),
     ];
     let mut lines = vec![metrics::emf_line_in_sets(
@@ -297,7 +322,16 @@ mod tests {
             published: 1,
             reused_key: false,
         };
-        let lines = delivery_metrics("cyclesoftware", &Ok(receipt), false, 12.5, 1_000);
+        let lines = delivery_metrics(
+            "cyclesoftware",
+            &Ok(receipt),
+            Drift {
+                undocumented_event_type: true,
+                unknown_fields: 3,
+            },
+            12.5,
+            1_000,
+        );
         assert_eq!(lines.len(), 1);
         let line = parse(&lines[0]);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
@@ -313,6 +347,7 @@ mod tests {
             ("StoreFailures", 0.0),
             ("OldSecretUsed", 1.0),
             ("UndocumentedEventType", 1.0),
+            ("UnknownFields", 3.0),
             ("Latency", 12.5),
         ] {
             assert_eq!(line[name].as_f64(), Some(value), "{name}");
@@ -323,9 +358,9 @@ mod tests {
             .iter()
             .map(|m| m["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 10);
         assert_eq!(
-            directive["Metrics"][8],
+            directive["Metrics"][9],
             json!({"Name": "Latency", "Unit": "Milliseconds"})
         );
     }
@@ -375,7 +410,7 @@ mod tests {
             ),
         ];
         for (error, reason, metric, value) in cases {
-            let lines = delivery_metrics("wayke", &Err(error), true, 1.0, 1_000);
+            let lines = delivery_metrics("wayke", &Err(error), Drift::default(), 1.0, 1_000);
             assert_eq!(lines.len(), 2, "{reason}");
             let counters = parse(&lines[0]);
             assert_eq!(

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use super::{
     checked_text, Authentication, ClassifyError, Delivery, Vendor, MAX_EVENT_TYPE_LEN, MAX_ID_LEN,
 };
+use super::{split_body, unknown_fields_in};
 use crate::event::Classified;
 use crate::verify::Scheme;
 
@@ -56,6 +57,20 @@ impl Vendor for CycleSoftware {
 
     fn documents(&self, event_type: &str) -> bool {
         DOCUMENTED_EVENTS.contains(&event_type)
+    }
+
+    fn unknown_fields(&self, event_type: &str, body: &str) -> usize {
+        let (top, payload) = split_body(
+            body,
+            &["id", "account_id", "event_name", "event_timestamp"],
+            "payload",
+        );
+        top + match event_type.split('.').next().unwrap_or_default() {
+            "sales_order" => unknown_fields_in::<SalesOrder>(payload),
+            "workshop_order" => unknown_fields_in::<WorkshopOrder>(payload),
+            "store_order" => unknown_fields_in::<StoreOrder>(payload),
+            _ => 0,
+        }
     }
 
     /// `event_timestamp` is inside the body the HMAC covers.
@@ -463,6 +478,40 @@ mod tests {
             Payload::parse(&envelope.event_name, envelope.payload).unwrap(),
             Payload::Other(_)
         ));
+    }
+
+    #[test]
+    fn documented_examples_have_no_unknown_fields_and_new_ones_are_counted() {
+        for (name, event) in [
+            ("sales_order.updated.json", "sales_order.updated"),
+            ("workshop_order.updated.json", "workshop_order.updated"),
+            ("store_order.created.json", "store_order.created"),
+            (
+                "sales_transaction.created.json",
+                "sales_transaction.created",
+            ),
+        ] {
+            assert_eq!(
+                CycleSoftware.unknown_fields(event, &fixture(name)),
+                0,
+                "{name}"
+            );
+        }
+        let drifted = fixture("sales_order.updated.json")
+            .replacen(
+                "\"store_id\": 1,",
+                "\"store_id\": 1, \"loyalty_points\": 5,",
+                1,
+            )
+            .replacen(
+                "\"account_id\": 1,",
+                "\"account_id\": 1, \"region\": \"eu\",",
+                1,
+            );
+        assert_eq!(
+            CycleSoftware.unknown_fields("sales_order.updated", &drifted),
+            2
+        );
     }
 
     #[test]

@@ -37,6 +37,35 @@ pub trait Vendor: Send + Sync + 'static {
         let _ = event_type;
         true
     }
+
+    /// How many fields of a verified body its typed model does not know: schema drift at the
+    /// vendor, counted (never refused). Costs a second parse, so it is asked for new events only.
+    fn unknown_fields(&self, event_type: &str, body: &str) -> usize {
+        let _ = (event_type, body);
+        0
+    }
+}
+
+/// Fields of `value` that the model `T` does not know (nested ones included).
+pub fn unknown_fields_in<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> usize {
+    let mut unknown = 0;
+    let _model: Result<T, _> = serde_ignored::deserialize(value, |_path| unknown += 1);
+    unknown
+}
+
+/// Splits a JSON object body into its top-level fields other than `known`, counted, and the
+/// value of `inner` (null when absent).
+pub fn split_body(body: &str, known: &[&str], inner: &str) -> (usize, serde_json::Value) {
+    let Ok(mut object) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body)
+    else {
+        return (0, serde_json::Value::Null);
+    };
+    let inner_value = object.remove(inner).unwrap_or(serde_json::Value::Null);
+    let unknown = object
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .count();
+    (unknown, inner_value)
 }
 
 /// Whether the operator can choose the scheme with `AUTH_SCHEME`.

@@ -7,8 +7,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, checked_text, parse_object, text_at, Authentication, ClassifyError, Delivery, Id,
-    Vendor, MAX_EVENT_TYPE_LEN,
+    body_key, checked_text, parse_object, split_body, text_at, unknown_fields_in, Authentication,
+    ClassifyError, Delivery, Id, Vendor, MAX_EVENT_TYPE_LEN,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -44,6 +44,18 @@ impl Vendor for RevoXef {
 
     fn documents(&self, event_type: &str) -> bool {
         EVENT_TYPES.contains(&event_type)
+    }
+
+    fn unknown_fields(&self, event_type: &str, body: &str) -> usize {
+        let (top, data) = split_body(body, &["event"], "data");
+        top + match event_type {
+            "product.updated" => unknown_fields_in::<Product>(data),
+            "product.deleted" | "customer.deleted" => unknown_fields_in::<Deleted>(data),
+            "customer.created" | "customer.updated" => unknown_fields_in::<Customer>(data),
+            "order.created" => unknown_fields_in::<Order>(data),
+            "order.closed" => unknown_fields_in::<OrderClosed>(data),
+            _ => 0,
+        }
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
@@ -207,6 +219,13 @@ pub struct OrderContent {
     #[serde(rename = "menuMenuContents")]
     pub menu_menu_contents: Vec<serde_json::Value>,
     pub order_content_combination: Option<serde_json::Value>,
+    #[serde(rename = "format_pivot_id")]
+    pub format_pivot_id: Option<Id>,
+    pub margin: Option<Amount>,
+    #[serde(rename = "price_id")]
+    pub price_id: Option<Id>,
+    #[serde(rename = "tenantUser_id")]
+    pub tenant_user_id: Option<Id>,
 }
 
 /// A modifier on an order line.
@@ -324,6 +343,16 @@ mod tests {
         );
         let closed: Webhook<OrderClosed> = serde_json::from_str(&fixture("order.closed")).unwrap();
         assert_eq!(closed.data.guests, Some(4));
+    }
+
+    #[test]
+    fn documented_examples_have_no_unknown_fields() {
+        for event in EVENT_TYPES {
+            assert_eq!(RevoXef.unknown_fields(event, &fixture(event)), 0, "{event}");
+        }
+        let drifted =
+            fixture("order.closed").replace("\"guests\": 4", "\"guests\": 4, \"waiter\": 2");
+        assert_eq!(RevoXef.unknown_fields("order.closed", &drifted), 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{
     body_key, first_time_at, id_key, parse_object, required_id, routed_type, text_at,
-    Authentication, ClassifyError, Delivery, Id, Vendor,
+    unknown_fields_in, Authentication, ClassifyError, Delivery, Id, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -54,6 +54,21 @@ impl Vendor for ServiceOrderHub {
             default: Scheme::Token {
                 header: HeaderName::from_static(DEFAULT_TOKEN_HEADER),
             },
+        }
+    }
+
+    fn unknown_fields(&self, event_type: &str, body: &str) -> usize {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
+            return 0;
+        };
+        match event_type {
+            NEW_STATUS | STATUS_TRANSITION => unknown_fields_in::<Status>(value),
+            COST_PROPOSAL => unknown_fields_in::<CostProposal>(value),
+            NEW_MESSAGE | MESSAGE_CONFIRMED => unknown_fields_in::<Message>(value),
+            FILE_UPLOADED => unknown_fields_in::<FilesUploaded>(value),
+            INVOICE => unknown_fields_in::<Invoice>(value),
+            // A case update carries any changed key: nothing is unknown.
+            _ => 0,
         }
     }
 
@@ -459,6 +474,31 @@ mod tests {
             assert_eq!(classified.occurred_at, occurred_at, "{name}");
             assert_eq!(classified.entity.as_deref(), entity, "{name}");
         }
+    }
+
+    #[test]
+    fn documented_examples_have_no_unknown_fields() {
+        for (event_type, name) in [
+            (NEW_STATUS, "new-status.v1"),
+            (NEW_STATUS, "new-status.v3"),
+            (STATUS_TRANSITION, "status-transition"),
+            (STATUS_TRANSITION, "status-transition.v3"),
+            (COST_PROPOSAL, "cost-proposal.v1"),
+            (COST_PROPOSAL, "cost-proposal.v3"),
+            (NEW_MESSAGE, "new-message.v1"),
+            (NEW_MESSAGE, "new-message.v3"),
+            (MESSAGE_CONFIRMED, "message-confirmed.v3"),
+            (FILE_UPLOADED, "file-uploaded"),
+            (INVOICE, "invoice.v3"),
+        ] {
+            assert_eq!(
+                ServiceOrderHub.unknown_fields(event_type, &fixture(name)),
+                0,
+                "{name}"
+            );
+        }
+        let drifted = fixture("new-message.v3").replacen('{', "{\"priority\": \"high\",", 1);
+        assert_eq!(ServiceOrderHub.unknown_fields(NEW_MESSAGE, &drifted), 1);
     }
 
     #[test]

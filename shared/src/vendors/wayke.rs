@@ -9,8 +9,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, id_key, parse_object, required_id, routed_type, text_at, time_at, Authentication,
-    ClassifyError, Delivery, Vendor,
+    body_key, id_key, parse_object, required_id, routed_type, text_at, time_at, unknown_fields_in,
+    Authentication, ClassifyError, Delivery, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -49,6 +49,20 @@ impl Vendor for Wayke {
             default: Scheme::HmacSha256 {
                 header: HeaderName::from_static(DEFAULT_SIGNATURE_HEADER),
             },
+        }
+    }
+
+    fn unknown_fields(&self, event_type: &str, body: &str) -> usize {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
+            return 0;
+        };
+        match event_type {
+            PROCESS_STATUS => unknown_fields_in::<ProcessStatus>(value),
+            VEHICLE_UPDATED => unknown_fields_in::<VehicleUpdated>(value),
+            NEW_MESSAGE => unknown_fields_in::<NewMessage>(value),
+            INCOMING_VEHICLE | VALUATION_LEAD => unknown_fields_in::<LeadEvent>(value),
+            NEW_ORDER => unknown_fields_in::<NewOrder>(value),
+            _ => 0,
         }
     }
 
@@ -417,6 +431,19 @@ mod tests {
         assert_eq!(order.payment.unwrap().loan.unwrap().duration, Some(84));
         assert_eq!(order.trade_in.unwrap().model_year, Some(2022));
         assert_eq!(order.accessories.len(), 1);
+    }
+
+    #[test]
+    fn documented_examples_have_no_unknown_fields() {
+        for event_type in EVENT_TYPES {
+            assert_eq!(
+                Wayke.unknown_fields(event_type, &fixture(event_type)),
+                0,
+                "{event_type}"
+            );
+        }
+        let drifted = fixture(VEHICLE_UPDATED).replacen('{', "{\"mileage\": 1200,", 1);
+        assert_eq!(Wayke.unknown_fields(VEHICLE_UPDATED, &drifted), 1);
     }
 
     #[test]
