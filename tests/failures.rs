@@ -9,16 +9,15 @@ use std::collections::BTreeSet;
 
 use futures::future::join_all;
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use webhook_core::clock::Clock;
 use webhook_core::config::{LARGEST_MAX_BODY_BYTES, MAX_BODY_BYTES};
 use webhook_core::event::rfc3339;
 use webhook_core::http::respond;
 use webhook_core::republish::ReplayRequest;
-use webhook_core::store::{
-    Claim, ClaimOutcome, ClaimStatus, ClaimStore, DynamoStore, StoreError, StoredClaim,
-};
+use webhook_core::store::{ClaimStatus, ClaimStore, DynamoStore, StoreError};
 use webhook_tests::deliveries::{cyclesoftware_body, signed, status_and_json};
+use webhook_tests::hooked::{HookedStore, Operation};
 use webhook_tests::moto::{self, envelope_fields};
 use webhook_tests::stack::{MotoPipeline, Stack};
 
@@ -29,31 +28,16 @@ async fn deliver<S: ClaimStore>(
     status_and_json(&respond(pipeline, &signed(body)).await)
 }
 
-/// DynamoDB with `settle` that never happens: the process died after publishing.
-struct DiesBeforeSettling(DynamoStore);
-
-impl ClaimStore for DiesBeforeSettling {
-    async fn claim(&self, claim: &Claim, now: OffsetDateTime) -> Result<ClaimOutcome, StoreError> {
-        self.0.claim(claim, now).await
-    }
-    async fn take_over(
-        &self,
-        pk: &str,
-        now: OffsetDateTime,
-        lease: i64,
-    ) -> Result<Option<StoredClaim>, StoreError> {
-        self.0.take_over(pk, now, lease).await
-    }
-    async fn record_published(
-        &self,
-        pk: &str,
-        queues: &[String],
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.0.record_published(pk, queues, now).await
-    }
-    async fn settle(&self, _pk: &str, _at: OffsetDateTime) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("the process died".into()))
+/// DynamoDB where `settle` never happens: the process died after publishing.
+fn dies_before_settling(
+    store: DynamoStore,
+) -> HookedStore<DynamoStore, impl Fn(Operation) -> Result<(), StoreError> + Send + Sync> {
+    HookedStore {
+        inner: store,
+        hook: |operation| match operation {
+            Operation::Settle => Err(StoreError::Unavailable("the process died".into())),
+            _ => Ok(()),
+        },
     }
 }
 
@@ -106,7 +90,7 @@ async fn a_queue_that_failed_gets_its_message_on_the_retry_and_the_others_get_no
 async fn a_process_that_dies_before_settling_is_finished_by_the_republisher_with_at_most_one_extra_message(
 ) {
     let stack = Stack::new(1).await;
-    let dying = stack.pipeline_with(DiesBeforeSettling(stack.store()), stack.sqs.clone(), &[]);
+    let dying = stack.pipeline_with(dies_before_settling(stack.store()), stack.sqs.clone(), &[]);
     let body = cyclesoftware_body("die-1", "workshop_order.updated");
     assert_eq!(deliver(&dying, &body).await.0, 503);
 

@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod deliveries;
+pub mod hooked;
 pub mod moto;
 pub mod replay;
 pub mod runtime;
