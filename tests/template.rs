@@ -366,3 +366,17 @@ fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
         );
     }
 }
+
+#[test]
+fn the_lambda_timeout_fits_the_sdk_budget_and_the_in_flight_window() {
+    use webhook_core::aws::OPERATION_TIMEOUT;
+    use webhook_core::pipeline::IN_FLIGHT_WINDOW;
+    let template = template();
+    let timeout = template["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+    let worst_delivery = 3 * OPERATION_TIMEOUT.as_secs();
+    assert!(timeout > worst_delivery, "a delivery's three AWS calls ({worst_delivery} s) must end before the Lambda timeout ({timeout} s)");
+    assert!(
+        i64::try_from(timeout).unwrap() < IN_FLIGHT_WINDOW.whole_seconds(),
+        "a live delivery must never outlast its lease"
+    );
+}

@@ -52,3 +52,21 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
         (**self).now()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_fixed_clock_moves_only_when_told_and_shares_through_arc() {
+        let clock = Arc::new(FixedClock::at(datetime!(2026-11-23 12:00:00 UTC)));
+        let shared = Arc::clone(&clock);
+        assert_eq!(shared.now(), datetime!(2026-11-23 12:00:00 UTC));
+        clock.advance(Duration::seconds(61));
+        assert_eq!(shared.now(), datetime!(2026-11-23 12:01:01 UTC));
+        let before = SystemClock.now();
+        assert!(SystemClock.now() >= before);
+    }
+}

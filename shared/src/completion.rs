@@ -57,3 +57,78 @@ pub async fn complete<S: ClaimStore, P: Publisher>(
     store.settle(&pk, now).await?;
     Ok(delivered.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Classified, Event};
+    use crate::fanout::MemoryPublisher;
+    use crate::store::{Claim, ClaimLookup, ClaimStatus, MemoryStore};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-23 12:00:00 UTC);
+    const A: &str = "https://sqs.eu-west-1.amazonaws.com/1/a";
+    const B: &str = "https://sqs.eu-west-1.amazonaws.com/1/b";
+
+    fn stored(store: &MemoryStore) -> StoredClaim {
+        let classified = Classified {
+            event_type: "t".into(),
+            dedupe_key: "k".into(),
+            occurred_at: None,
+            entity: None,
+        };
+        let claim = Claim {
+            event: Event::new("v", classified, NOW, "{}".into()),
+            queues: vec![A.into(), B.into()],
+            expires_at: NOW.unix_timestamp() + 3600,
+            lease_until: NOW.unix_timestamp() + 60,
+            body_digest: "d".into(),
+        };
+        futures_util::FutureExt::now_or_never(store.claim(&claim, NOW))
+            .expect("memory store is immediate")
+            .expect("claimed");
+        StoredClaim::received(claim)
+    }
+
+    #[tokio::test]
+    async fn a_partial_failure_records_what_went_out_and_the_retry_sends_only_the_rest() {
+        let store = MemoryStore::new();
+        let queues = MemoryPublisher::with_queues(&[A, B]);
+        let claim = stored(&store);
+        queues.set_failing(B, true);
+        let error = complete(&store, &queues, &claim, NOW).await.unwrap_err();
+        assert!(
+            matches!(error, CompletionError::Publish(PublishError { ref queue, .. }) if queue == B)
+        );
+        let after = store.load(&claim.claim.event.pk()).await.unwrap().unwrap();
+        assert_eq!(
+            (after.status, after.published_queues.clone()),
+            (ClaimStatus::Received, vec![A.to_string()])
+        );
+        assert!(
+            after.claim.lease_until < NOW.unix_timestamp(),
+            "the lease is released"
+        );
+
+        queues.set_failing(B, false);
+        assert_eq!(complete(&store, &queues, &after, NOW).await.unwrap(), 1);
+        assert_eq!((queues.sent(A).len(), queues.sent(B).len()), (1, 1));
+        let settled = store.load(&claim.claim.event.pk()).await.unwrap().unwrap();
+        assert_eq!(settled.status, ClaimStatus::Published);
+    }
+
+    #[tokio::test]
+    async fn a_failed_settle_leaves_the_claim_received() {
+        let store = MemoryStore::new();
+        let queues = MemoryPublisher::with_queues(&[A, B]);
+        let claim = stored(&store);
+        store.set_settle_failing(true);
+        assert!(matches!(
+            complete(&store, &queues, &claim, NOW).await,
+            Err(CompletionError::Store(_))
+        ));
+        store.set_settle_failing(false);
+        let after = store.load(&claim.claim.event.pk()).await.unwrap().unwrap();
+        assert_eq!(after.status, ClaimStatus::Received);
+    }
+}

@@ -255,3 +255,134 @@ fn normalised_time(text: &str, field: &'static str) -> Result<String, ReplayErro
         .map(rfc3339)
         .map_err(|_| ReplayError::InvalidTime(field))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::event::{Classified, Event};
+    use crate::fanout::MemoryPublisher;
+    use crate::store::{Claim, ClaimStatus, MemoryStore};
+    use std::sync::Arc;
+    use time::macros::datetime;
+    use time::Duration;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-23 12:00:00 UTC);
+    const Q: &str = "https://sqs.eu-west-1.amazonaws.com/1/q";
+
+    async fn claim(store: &MemoryStore, key: &str, at: OffsetDateTime) -> String {
+        let classified = Classified {
+            event_type: "t".into(),
+            dedupe_key: key.into(),
+            occurred_at: None,
+            entity: None,
+        };
+        let claim = Claim {
+            event: Event::new("wayke", classified, at, "{}".into()),
+            queues: vec![Q.into()],
+            expires_at: (at + Duration::days(7)).unix_timestamp(),
+            lease_until: (at + IN_FLIGHT_WINDOW).unix_timestamp(),
+            body_digest: "d".into(),
+        };
+        store.claim(&claim, at).await.unwrap();
+        claim.event.pk()
+    }
+
+    fn republisher(
+        store: &Arc<MemoryStore>,
+        queues: &Arc<MemoryPublisher>,
+        clock: &Arc<FixedClock>,
+    ) -> Republisher<Arc<MemoryStore>, Arc<MemoryPublisher>, Arc<FixedClock>> {
+        Republisher::new(
+            Arc::clone(store),
+            Arc::clone(queues),
+            Arc::clone(clock),
+            &["wayke"],
+        )
+    }
+
+    #[tokio::test]
+    async fn a_sweep_finishes_only_claims_whose_lease_lapsed() {
+        let (store, queues) = (
+            Arc::new(MemoryStore::new()),
+            Arc::new(MemoryPublisher::with_queues(&[Q])),
+        );
+        let clock = Arc::new(FixedClock::at(NOW));
+        let pk = claim(&store, "a", NOW).await;
+        assert_eq!(
+            republisher(&store, &queues, &clock).sweep().await,
+            SweepReport::default()
+        );
+        clock.advance(IN_FLIGHT_WINDOW + Duration::seconds(1));
+        let report = republisher(&store, &queues, &clock).sweep().await;
+        assert_eq!((report.found, report.completed, report.messages), (1, 1, 1));
+        assert_eq!(
+            store.load(&pk).await.unwrap().unwrap().status,
+            ClaimStatus::Published
+        );
+        assert_eq!(republisher(&store, &queues, &clock).sweep().await.found, 0);
+    }
+
+    #[tokio::test]
+    async fn replay_checks_its_request_and_sends_a_range() {
+        let (store, queues) = (
+            Arc::new(MemoryStore::new()),
+            Arc::new(MemoryPublisher::with_queues(&[Q])),
+        );
+        let clock = Arc::new(FixedClock::at(NOW));
+        claim(&store, "a", NOW).await;
+        claim(&store, "b", NOW + Duration::hours(2)).await;
+        let request = |from: &str, to: &str, limit: Option<usize>| ReplayRequest {
+            vendor: "wayke".into(),
+            from: from.into(),
+            to: to.into(),
+            cursor: None,
+            limit,
+        };
+        let r = republisher(&store, &queues, &clock);
+        let report = r
+            .replay(&request(
+                "2026-11-23T11:00:00Z",
+                "2026-11-23T13:00:00+00:00",
+                None,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.replayed, report.messages, report.next),
+            (1, 1, None)
+        );
+        assert_eq!(
+            r.replay(&request("soon", "2026-11-23T13:00:00Z", None))
+                .await,
+            Err(ReplayError::InvalidTime("from"))
+        );
+        assert_eq!(
+            r.replay(&request(
+                "2026-11-23T13:00:00Z",
+                "2026-11-23T11:00:00Z",
+                None
+            ))
+            .await,
+            Err(ReplayError::EmptyRange)
+        );
+        assert_eq!(
+            r.replay(&request(
+                "2026-11-23T11:00:00Z",
+                "2026-11-23T13:00:00Z",
+                Some(0)
+            ))
+            .await,
+            Err(ReplayError::InvalidLimit)
+        );
+        let scheduled = r
+            .run(serde_json::json!({"source": "aws.events"}))
+            .await
+            .unwrap();
+        assert_eq!(scheduled["found"], 0);
+        let bad = r
+            .run(serde_json::json!({"replay": {"vendor": "wayke"}}))
+            .await;
+        assert!(matches!(bad, Err(ReplayError::InvalidRequest(_))));
+    }
+}
