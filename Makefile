@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit venv events build dev invoke demo clean
+.PHONY: test lint template-lint unit venv events build dev invoke demo bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -68,6 +68,15 @@ invoke: $(VENV_READY)
 ## demo: start the stack, send every sample twice and a forged one per vendor, report, stop.
 demo: $(VENV_READY)
 	$(VENV)/bin/python scripts/local_stack.py demo
+
+## bench: CPU per event per vendor against the HMAC+parse floor (criterion), then cold starts of
+## every release binary against the Runtime API emulator and moto.
+bench: $(VENV_READY)
+	cargo build --release --locked --bins
+	cargo bench -p webhook-core --bench per_event --locked
+	status=0; MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked || status=$$?; \
+	pkill -f "$(MOTO_PROCESS)" 2>/dev/null || true; \
+	exit $$status
 
 ## clean: build output and the virtualenv.
 clean:

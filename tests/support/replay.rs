@@ -245,7 +245,7 @@ pub fn personal_values(payload: &Value) -> Vec<String> {
 }
 
 /// The function's variables from `events/env.json`.
-fn env_of(vendor: &SampleVendor) -> Vec<(String, String)> {
+pub fn env_of(vendor: &SampleVendor) -> Vec<(String, String)> {
     let path = samples::events_dir().join("env.json");
     let env: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("events/env.json"))

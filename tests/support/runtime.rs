@@ -69,6 +69,7 @@ type Queue = Arc<Mutex<mpsc::Receiver<Invocation>>>;
 #[derive(Debug)]
 pub struct RuntimeApi {
     address: String,
+    first_next: tokio::sync::watch::Receiver<Option<std::time::Instant>>,
     events: mpsc::Sender<Invocation>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -88,16 +89,35 @@ impl RuntimeApi {
         let (events, queue) = mpsc::channel(16);
         let queue = Arc::new(Mutex::new(queue));
         let pending: Pending = Arc::default();
+        let (first_next_sender, first_next) = tokio::sync::watch::channel(None);
+        let first_next_sender = Arc::new(first_next_sender);
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, Arc::clone(&queue), Arc::clone(&pending)));
+                let first_next = Arc::clone(&first_next_sender);
+                tokio::spawn(serve(
+                    stream,
+                    Arc::clone(&queue),
+                    Arc::clone(&pending),
+                    first_next,
+                ));
             }
         });
         Self {
             address,
+            first_next,
             events,
             server,
         }
+    }
+
+    /// When the function first asked for an event: the end of its initialisation.
+    pub async fn first_next_request(&self) -> std::time::Instant {
+        let mut watch = self.first_next.clone();
+        let at = *watch
+            .wait_for(Option::is_some)
+            .await
+            .expect("emulator running");
+        at.expect("set")
     }
 
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -119,12 +139,19 @@ impl RuntimeApi {
     }
 }
 
-async fn serve(stream: TcpStream, queue: Queue, pending: Pending) {
+async fn serve(
+    stream: TcpStream,
+    queue: Queue,
+    pending: Pending,
+    first_next: Arc<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
+) {
     static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     while let Some((method, path, body)) = read_request(&mut reader).await {
         if method == "GET" && path.ends_with("/invocation/next") {
+            let now = std::time::Instant::now();
+            first_next.send_if_modified(|first| first.is_none() && first.replace(now).is_none());
             let Some((event, answer)) = queue.lock().await.recv().await else {
                 return;
             };

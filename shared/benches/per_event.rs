@@ -1,0 +1,127 @@
+//! CPU per event: authenticate + classify + claim + envelope building, with in-memory adapters,
+//! per vendor on its sample payloads, against the floor of HMAC-SHA256 of the body plus one
+//! `serde_json` parse of the same bytes. Run with `make bench`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
+use webhook_core::clock::FixedClock;
+use webhook_core::config::Config;
+use webhook_core::fanout::MemoryPublisher;
+use webhook_core::pipeline::{Inbound, Pipeline};
+use webhook_core::store::MemoryStore;
+use webhook_core::vendors::cyclesoftware::CycleSoftware;
+use webhook_core::vendors::revo_xef::RevoXef;
+use webhook_core::vendors::service_order_hub::ServiceOrderHub;
+use webhook_core::vendors::wayke::Wayke;
+use webhook_core::vendors::Vendor;
+use webhook_core::verify::{credential_header, sign, Secret};
+
+const QUEUE: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/q";
+const SECRET: &str = "bench-secret";
+
+/// The sample payload of `vendor` named `event`, and the path it is posted to.
+fn sample(vendor: &str, event: &str, routed: bool) -> (Vec<u8>, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../events/payloads/{vendor}/{event}.json"));
+    let body = std::fs::read(&path).unwrap();
+    let route = if routed {
+        format!("/{vendor}/{event}")
+    } else {
+        format!("/{vendor}")
+    };
+    (body, route)
+}
+
+fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, routed: bool) {
+    let (body, path) = sample(vendor.name(), event, routed);
+    let variables = [
+        ("EVENTS_TABLE", "events".to_string()),
+        ("FANOUT", format!("*={QUEUE}")),
+        ("WEBHOOK_SECRETS", SECRET.to_string()),
+        // The samples are recordings; CycleSoftware signs their (old) timestamps.
+        ("DEDUPE_TTL_DAYS", "3650".to_string()),
+    ];
+    let config = Config::from_lookup(&vendor, |name| {
+        variables
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let (name, value) = credential_header(
+        config.verifier.scheme(),
+        &Secret::new(SECRET).unwrap(),
+        &body,
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from(name),
+        HeaderValue::from_str(&value).unwrap(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let clock = Arc::new(FixedClock::at(
+        time::macros::datetime!(2026-11-23 12:00:00 UTC),
+    ));
+    c.bench_function(
+        &format!("{}/{event} ({} bytes)", vendor.name(), body.len()),
+        |b| {
+            b.iter_batched(
+                || {
+                    // A fresh store per iteration: every delivery is a new event.
+                    let store = MemoryStore::new();
+                    let queue = MemoryPublisher::with_queues(&[QUEUE]);
+                    Pipeline::new(vendor, config.clone(), store, queue, Arc::clone(&clock))
+                },
+                |pipeline| {
+                    let inbound = Inbound {
+                        path: &path,
+                        headers: &headers,
+                        body: &body,
+                    };
+                    runtime.block_on(pipeline.receive(inbound)).unwrap()
+                },
+                BatchSize::SmallInput,
+            )
+        },
+    );
+}
+
+fn floor(c: &mut Criterion, vendor: &str, event: &str) {
+    let (body, _) = sample(vendor, event, false);
+    let secret = Secret::new(SECRET).unwrap();
+    c.bench_function(
+        &format!("floor/{vendor}/{event} ({} bytes)", body.len()),
+        |b| {
+            b.iter(|| {
+                let signature = sign(&secret, &body);
+                let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                (signature, value)
+            })
+        },
+    );
+}
+
+fn per_event(c: &mut Criterion) {
+    for (vendor, event) in [
+        ("cyclesoftware", "sales_order.updated"),
+        ("wayke", "new-order"),
+        ("service-order-hub", "invoice"),
+        ("revo-xef", "order.created"),
+    ] {
+        floor(c, vendor, event);
+    }
+    bench_vendor(c, CycleSoftware, "sales_order.updated", false);
+    bench_vendor(c, Wayke, "new-order", true);
+    bench_vendor(c, ServiceOrderHub, "invoice", true);
+    bench_vendor(c, RevoXef, "order.created", false);
+}
+
+criterion_group!(benches, per_event);
+criterion_main!(benches);

@@ -1,0 +1,121 @@
+//! Cold start of every release binary, as Lambda starts it: from process start to its first
+//! request for an event (configuration loaded, AWS clients built), and to its first response
+//! (one new sample event through DynamoDB and SQS in moto). Repeated starts; prints the median
+//! and the spread. Run with `make bench` (it builds the release binaries first).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use webhook_tests::moto;
+use webhook_tests::replay::env_of;
+use webhook_tests::runtime::{function_command, Answer, RuntimeApi};
+use webhook_tests::samples;
+
+const STARTS: usize = 20;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(measure());
+}
+
+/// Median, minimum and maximum, in milliseconds.
+fn summary(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "median {:>7.2} ms   min {:>7.2}   max {:>7.2}",
+        ms(samples[samples.len() / 2]),
+        ms(samples[0]),
+        ms(samples[samples.len() - 1])
+    )
+}
+
+async fn measure() {
+    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+    let moto = moto::moto();
+    let sdk = moto.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = moto::create_queue(&sqs, false).await;
+    println!(
+        "cold start over {STARTS} starts per binary (release builds, {})",
+        release.display()
+    );
+    let functions: Vec<(&str, Option<samples::SampleVendor>)> = samples::VENDORS
+        .iter()
+        .map(|vendor| (vendor.name, Some(*vendor)))
+        .chain([("republisher", None)])
+        .collect();
+    for (binary, vendor) in functions {
+        let executable = release.join(binary);
+        assert!(
+            executable.exists(),
+            "{} is missing: run `cargo build --release --bins` (make bench does)",
+            executable.display()
+        );
+        let sample = vendor.map(|vendor| {
+            let file = samples::event_files(&vendor)
+                .into_iter()
+                .next()
+                .expect("a sample");
+            std::fs::read_to_string(file).unwrap()
+        });
+        let (mut to_ready, mut to_response) = (Vec::new(), Vec::new());
+        for _ in 0..STARTS {
+            // A fresh table per start, so the first response is always a new event.
+            let table = moto::create_events_table(&dynamodb).await;
+            let api = RuntimeApi::start().await;
+            let mut command =
+                function_command(executable.to_str().unwrap(), api.address(), &moto.endpoint);
+            if let Some(vendor) = vendor {
+                for (name, value) in env_of(&vendor) {
+                    command.env(name, value);
+                }
+            }
+            command
+                .env("AWS_ENDPOINT_URL", &moto.endpoint)
+                .env("EVENTS_TABLE", &table)
+                .env("FANOUT", format!("*={queue}"))
+                .env("DEDUPE_TTL_DAYS", "3650")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let started = Instant::now();
+            let mut child = command.spawn().unwrap();
+            to_ready.push(api.first_next_request().await - started);
+            if let Some(event) = &sample {
+                let answer = api.invoke(event.clone()).await;
+                assert!(
+                    matches!(answer, Answer::Response(ref text) if text.contains("accepted")),
+                    "{answer:?}"
+                );
+                to_response.push(started.elapsed());
+            }
+            child.start_kill().unwrap();
+            let _exit = child.wait().await;
+        }
+        let size = std::fs::metadata(&executable).unwrap().len() as f64 / 1_048_576.0;
+        println!(
+            "{binary:<18} {size:>5.1} MiB  to first next-event request: {}",
+            summary(to_ready)
+        );
+        if !to_response.is_empty() {
+            println!(
+                "{:<30} to first response:           {}",
+                "",
+                summary(to_response)
+            );
+        }
+    }
+}
