@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
+use lambda_http::http::{HeaderMap, HeaderValue};
 use webhook_core::clock::FixedClock;
 use webhook_core::config::Config;
 use webhook_core::fanout::MemoryPublisher;
@@ -59,10 +59,7 @@ fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, rou
         &body,
     );
     let mut headers = HeaderMap::new();
-    headers.insert(
-        HeaderName::from(name),
-        HeaderValue::from_str(&value).unwrap(),
-    );
+    headers.insert(name, HeaderValue::from_str(&value).unwrap());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
