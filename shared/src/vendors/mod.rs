@@ -189,6 +189,22 @@ pub fn routed_type(
     }
 }
 
+/// For vendors with one URL per event type: the parsed body and its event type, from the route
+/// or, without one, from `infer` where the body decides it. An unknown route, or a body that
+/// does not decide, is [`ClassifyError::UnknownEventType`].
+pub fn routed_event(
+    delivery: &Delivery<'_>,
+    known: &'static [&'static str],
+    infer: fn(&serde_json::Value) -> Option<&'static str>,
+) -> Result<(serde_json::Value, &'static str), ClassifyError> {
+    let body = parse_object(delivery.body)?;
+    let event_type = match routed_type(delivery.route, known)? {
+        Some(event_type) => event_type,
+        None => infer(&body).ok_or(ClassifyError::UnknownEventType)?,
+    };
+    Ok((body, event_type))
+}
+
 /// Parses a body that must be a JSON object.
 pub fn parse_object(body: &str) -> Result<serde_json::Value, ClassifyError> {
     let value: serde_json::Value =

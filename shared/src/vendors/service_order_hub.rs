@@ -10,8 +10,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, first_time_at, id_key, parse_object, required_id, routed_type, text_at,
-    unknown_fields_in, Authentication, ClassifyError, Delivery, Id, Vendor,
+    body_key, first_time_at, id_key, required_id, routed_event, text_at, unknown_fields_in,
+    Authentication, ClassifyError, Delivery, Id, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -73,11 +73,7 @@ impl Vendor for ServiceOrderHub {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let body = parse_object(delivery.body)?;
-        let event_type = match routed_type(delivery.route, EVENT_TYPES)? {
-            Some(event_type) => event_type,
-            None => inferred_type(&body).ok_or(ClassifyError::UnknownEventType)?,
-        };
+        let (body, event_type) = routed_event(delivery, EVENT_TYPES, inferred_type)?;
         let dedupe_key = match event_type {
             // V3 statuses carry the id of the status record; V1 ones carry none.
             NEW_STATUS | STATUS_TRANSITION => match text_at(&body, "/id") {

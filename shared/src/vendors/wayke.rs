@@ -9,7 +9,7 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, id_key, parse_object, required_id, routed_type, text_at, time_at, unknown_fields_in,
+    body_key, id_key, required_id, routed_event, text_at, time_at, unknown_fields_in,
     Authentication, ClassifyError, Delivery, Vendor,
 };
 use crate::event::Classified;
@@ -67,11 +67,7 @@ impl Vendor for Wayke {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let body = parse_object(delivery.body)?;
-        let event_type = match routed_type(delivery.route, EVENT_TYPES)? {
-            Some(event_type) => event_type,
-            None => inferred_type(&body).ok_or(ClassifyError::UnknownEventType)?,
-        };
+        let (body, event_type) = routed_event(delivery, EVENT_TYPES, inferred_type)?;
         let classified =
             |dedupe_key: String, occurred_at: Option<&str>, entity: Option<String>| Classified {
                 event_type: event_type.to_string(),
