@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::moto;
 use crate::runtime::{function_command, status_and_body, RuntimeApi};
 use crate::samples::{self, SampleVendor};
+use crate::stack::Stack;
 use webhook_core::verify::{credential_header, Secret};
 
 /// Delivers every sample event of `vendor` to `binary`: each must be refused with 401 when its
@@ -18,11 +19,9 @@ use webhook_core::verify::{credential_header, Secret};
 pub async fn replay_samples(binary: &str, vendor: &str) {
     let vendor = samples::vendor(vendor);
     let moto = moto::moto();
-    let sdk = moto.sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let table = moto::create_events_table(&dynamodb).await;
-    let queue = moto::create_queue(&sqs, false).await;
+    let stack = Stack::new(1).await;
+    let (dynamodb, sqs, table, queue) =
+        (&stack.dynamodb, &stack.sqs, &stack.table, &stack.queues[0]);
     let runtime = RuntimeApi::start().await;
 
     let mut command = function_command(binary, runtime.address(), &moto.endpoint);
@@ -31,7 +30,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     }
     let mut function = command
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("EVENTS_TABLE", &table)
+        .env("EVENTS_TABLE", table)
         .env("FANOUT", format!("*={queue}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -58,7 +57,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             status_and_body(runtime.invoke(tampered(&vendor, &event).to_string()).await);
         assert_eq!(status, 401, "{name}: altered credentials");
         assert_eq!(
-            item_count(&dynamodb, &table).await,
+            item_count(dynamodb, table).await,
             index,
             "{name}: a refused event was stored"
         );
@@ -85,8 +84,8 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         ));
         expected.push((event_type, body));
     }
-    assert_eq!(item_count(&dynamodb, &table).await, files.len());
-    let mut published: Vec<(String, String)> = moto::drain(&sqs, &queue)
+    assert_eq!(item_count(dynamodb, table).await, files.len());
+    let mut published: Vec<(String, String)> = moto::drain(sqs, queue)
         .await
         .into_iter()
         .map(|message| {

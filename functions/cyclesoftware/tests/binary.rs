@@ -9,21 +9,19 @@ use tokio::io::AsyncReadExt;
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
 use webhook_tests::runtime::{function_command, status_and_body, RuntimeApi};
+use webhook_tests::stack::Stack;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let moto = moto::moto();
-    let sdk = moto.sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let table = moto::create_events_table(&dynamodb).await;
-    let queue = moto::create_queue(&sqs, false).await;
+    let stack = Stack::new(1).await;
+    let (sqs, table, queue) = (&stack.sqs, &stack.table, &stack.queues[0]);
     let runtime = RuntimeApi::start().await;
 
     let mut function = function_command(BINARY, runtime.address(), &moto.endpoint)
-        .env("EVENTS_TABLE", &table)
+        .env("EVENTS_TABLE", table)
         .env("FANOUT", format!("*={queue}"))
         .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
         // The fixture is a 2022 recording: keep it inside the (signed-timestamp) replay window.
@@ -61,7 +59,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         (401, serde_json::json!({"error": "unauthorized"}))
     );
 
-    let messages = moto::drain(&sqs, &queue).await;
+    let messages = moto::drain(sqs, queue).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
 
