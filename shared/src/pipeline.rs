@@ -148,9 +148,12 @@ where
         }
         let verified = self.verifier.verify(inbound.headers, inbound.body)?;
         let body = std::str::from_utf8(inbound.body).map_err(|_| ClassifyError::NotJson)?;
+        // Hashed once: the claim stores it, and vendors without event ids key on it.
+        let digest = body_digest(inbound.body);
         let delivery = Delivery {
             route: route_segment(inbound.path, self.vendor.name()),
             body,
+            body_digest: &digest,
         };
         let classified = self.vendor.classify(&delivery)?;
         let now = self.clock.now();
@@ -163,7 +166,6 @@ where
                 days: self.dedupe_ttl.whole_days(),
             });
         }
-        let digest = body_digest(inbound.body);
         let mut claim = self.claim_of(classified.clone(), body, &digest, now);
         let mut reused_key = false;
         loop {

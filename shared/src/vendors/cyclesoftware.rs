@@ -424,7 +424,7 @@ mod tests {
     }
 
     fn classify(body: &str) -> Result<Classified, ClassifyError> {
-        CycleSoftware.classify(&Delivery { route: None, body })
+        CycleSoftware.classify(&Delivery::with_digest(None, body, &mut String::new()))
     }
 
     #[test]

@@ -85,6 +85,24 @@ pub struct Delivery<'a> {
     pub route: Option<&'a str>,
     /// The raw body, known to be UTF-8.
     pub body: &'a str,
+    /// Hex SHA-256 of the body, computed once by the pipeline.
+    pub body_digest: &'a str,
+}
+
+impl<'a> Delivery<'a> {
+    /// A delivery whose digest is computed here, for callers outside the pipeline (tests, tools).
+    pub fn with_digest(
+        route: Option<&'a str>,
+        body: &'a str,
+        digest_buffer: &'a mut String,
+    ) -> Self {
+        *digest_buffer = crate::event::body_digest(body.as_bytes());
+        Self {
+            route,
+            body,
+            body_digest: digest_buffer,
+        }
+    }
 }
 
 /// Why a verified body cannot be classified. Maps to 400, or 404 for an unknown route.
@@ -257,12 +275,10 @@ pub fn id_key(event_type: &str, id: &str) -> String {
     format!("{event_type}:{id}")
 }
 
-/// `<event type>:<hex SHA-256 of the body>`: the key of an event the vendor gives no id for.
-pub fn body_key(event_type: &str, body: &str) -> String {
-    format!(
-        "{event_type}:{}",
-        crate::event::body_digest(body.as_bytes())
-    )
+/// `<event type>:<hex SHA-256 of the body>`: the key of an event the vendor gives no id for,
+/// from the digest the pipeline computed.
+pub fn body_key(event_type: &str, body_digest: &str) -> String {
+    format!("{event_type}:{body_digest}")
 }
 
 #[cfg(test)]
@@ -324,7 +340,7 @@ mod tests {
     fn keys_carry_the_event_type() {
         assert_eq!(id_key("new-order", "42"), "new-order:42");
         assert_eq!(
-            body_key("t", "abc"),
+            body_key("t", &crate::event::body_digest(b"abc")),
             "t:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(Id::Number(3).to_string(), "3");

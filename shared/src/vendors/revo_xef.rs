@@ -71,7 +71,7 @@ impl Vendor for RevoXef {
         let model = event.split('.').next().unwrap_or(event);
         Ok(Classified {
             event_type: event.to_string(),
-            dedupe_key: body_key(event, delivery.body),
+            dedupe_key: body_key(event, delivery.body_digest),
             // Revo's times (`2016-10-25 12:43:25`) carry no zone, so they cannot be placed.
             occurred_at: None,
             entity: text_at(&body, "/data/id").map(|id| format!("{model}:{id}")),
@@ -313,7 +313,7 @@ mod tests {
     }
 
     fn classify(body: &str) -> Result<Classified, ClassifyError> {
-        RevoXef.classify(&Delivery { route: None, body })
+        RevoXef.classify(&Delivery::with_digest(None, body, &mut String::new()))
     }
 
     #[test]
@@ -361,7 +361,10 @@ mod tests {
             let body = fixture(event);
             let classified = classify(&body).unwrap();
             assert_eq!(classified.event_type, *event);
-            assert_eq!(classified.dedupe_key, body_key(event, &body));
+            assert_eq!(
+                classified.dedupe_key,
+                body_key(event, &crate::event::body_digest(body.as_bytes()))
+            );
             assert!(classified.entity.is_some(), "{event}");
         }
         assert_eq!(

@@ -78,7 +78,7 @@ impl Vendor for Wayke {
         Ok(match event_type {
             // No event id: a process step that changes state twice sends two different bodies.
             PROCESS_STATUS => classified(
-                body_key(event_type, delivery.body),
+                body_key(event_type, delivery.body_digest),
                 Some("/eventTime"),
                 text_at(&body, "/itemId")
                     .map(|id| format!("item:{id}"))
@@ -86,7 +86,7 @@ impl Vendor for Wayke {
             ),
             // `id` is the vehicle's, not the update's: two updates must both go through.
             VEHICLE_UPDATED => classified(
-                body_key(event_type, delivery.body),
+                body_key(event_type, delivery.body_digest),
                 None,
                 text_at(&body, "/id").map(|id| format!("vehicle:{id}")),
             ),
@@ -403,7 +403,7 @@ mod tests {
     }
 
     fn classify(route: Option<&str>, body: &str) -> Result<Classified, ClassifyError> {
-        Wayke.classify(&Delivery { route, body })
+        Wayke.classify(&Delivery::with_digest(route, body, &mut String::new()))
     }
 
     #[test]
@@ -486,9 +486,9 @@ mod tests {
             let body = fixture(event_type);
             let classified = classify(Some(event_type), &body).unwrap();
             assert_eq!(classified.event_type, event_type);
-            let expected_key = key
-                .map(String::from)
-                .unwrap_or_else(|| body_key(event_type, &body));
+            let expected_key = key.map(String::from).unwrap_or_else(|| {
+                body_key(event_type, &crate::event::body_digest(body.as_bytes()))
+            });
             assert_eq!(classified.dedupe_key, expected_key, "{event_type}");
             assert_eq!(classified.occurred_at, occurred_at, "{event_type}");
             assert_eq!(classified.entity.as_deref(), entity, "{event_type}");
