@@ -79,14 +79,6 @@ impl Secrets {
         Self::new(secrets)
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     fn iter(&self) -> impl Iterator<Item = &Secret> {
         self.0.iter()
     }
@@ -135,6 +127,16 @@ impl FromStr for Scheme {
             "hmac-sha256" => Ok(Self::HmacSha256 { header }),
             "token" => Ok(Self::Token { header }),
             _ => Err(SchemeError::Unknown),
+        }
+    }
+}
+
+impl Scheme {
+    /// The header that carries the credential.
+    pub fn header(&self) -> HeaderName {
+        match self {
+            Self::HmacSha256 { header } | Self::Token { header } => header.clone(),
+            Self::Basic => AUTHORIZATION,
         }
     }
 }
@@ -266,11 +268,12 @@ pub fn sign(secret: &Secret, body: &[u8]) -> String {
 /// The header a sender adds to authenticate `body` with `secret` under `scheme`: the inverse of
 /// [`Verifier::verify`], for tests, sample events and tools.
 pub fn credential_header(scheme: &Scheme, secret: &Secret, body: &[u8]) -> (HeaderName, String) {
-    match scheme {
-        Scheme::HmacSha256 { header } => (header.clone(), sign(secret, body)),
-        Scheme::Token { header } => (header.clone(), token(secret)),
-        Scheme::Basic => (AUTHORIZATION, basic_authorization(secret)),
-    }
+    let value = match scheme {
+        Scheme::HmacSha256 { .. } => sign(secret, body),
+        Scheme::Token { .. } => token(secret),
+        Scheme::Basic => basic_authorization(secret),
+    };
+    (scheme.header(), value)
 }
 
 /// The `Authorization` header value for basic credentials `user:password`.
@@ -615,6 +618,11 @@ mod tests {
             "HMAC-SHA256:X-Sig".parse::<Scheme>().unwrap().to_string(),
             "hmac-sha256:x-sig"
         );
+        assert_eq!(
+            "token:X-Key".parse::<Scheme>().unwrap().header(),
+            HeaderName::from_static("x-key")
+        );
+        assert_eq!(Scheme::Basic.header(), AUTHORIZATION);
         assert_eq!("md5:x".parse::<Scheme>(), Err(SchemeError::Unknown));
         assert_eq!("token".parse::<Scheme>(), Err(SchemeError::Unknown));
         assert_eq!("token:".parse::<Scheme>(), Err(SchemeError::MissingHeader));

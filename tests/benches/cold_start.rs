@@ -88,7 +88,6 @@ async fn measure() {
                 .env("AWS_ENDPOINT_URL", &moto.endpoint)
                 .env("EVENTS_TABLE", &table)
                 .env("FANOUT", format!("*={queue}"))
-                .env("DEDUPE_TTL_DAYS", "3650")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             let started = Instant::now();

@@ -9,6 +9,7 @@ use tokio::io::AsyncReadExt;
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
 use webhook_tests::runtime::{function_command, status_and_body, RuntimeApi};
+use webhook_tests::samples;
 use webhook_tests::stack::Stack;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
@@ -25,7 +26,10 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         .env("FANOUT", format!("*={queue}"))
         .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
         // The fixture is a 2022 recording: keep it inside the (signed-timestamp) replay window.
-        .env("DEDUPE_TTL_DAYS", "3650")
+        .env(
+            "DEDUPE_TTL_DAYS",
+            samples::LOCAL_DEDUPE_TTL_DAYS.to_string(),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -99,17 +99,6 @@ impl Routes {
         }
         queues
     }
-
-    /// Every queue any rule names, each once.
-    pub fn all_queues(&self) -> Vec<String> {
-        let mut queues: Vec<String> = Vec::new();
-        for queue in self.rules.iter().flat_map(|rule| &rule.queues) {
-            if !queues.contains(queue) {
-                queues.push(queue.clone());
-            }
-        }
-        queues
-    }
 }
 
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters (possibly none)
@@ -154,7 +143,6 @@ mod tests {
         assert_eq!(routes.queues_for("sales_order.created"), vec![A, B, C]);
         assert_eq!(routes.queues_for("sales_order.updated"), vec![A, B]);
         assert_eq!(routes.queues_for("store_order.created"), vec![A]);
-        assert_eq!(routes.all_queues(), vec![A, B, C]);
     }
 
     #[test]
