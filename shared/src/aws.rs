@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_http_client::Builder;
 
 /// Connecting to DynamoDB or SQS in-region takes milliseconds; a second means trouble.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -19,11 +22,30 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment. Credentials
 /// are resolved lazily, on the first call.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts())
+    defaults()
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .load()
         .await
+}
+
+/// The loader every SDK configuration starts from, the tests' included: the HTTPS client and
+/// the timeouts. The SDK crates are built without a default HTTP client, so a configuration
+/// that does not start here has none and fails its first call.
+pub fn defaults() -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(timeouts())
+}
+
+/// HTTPS with rustls on the ring crypto provider and the system's root certificates (plain
+/// HTTP too, for a local `AWS_ENDPOINT_URL`). The SDK's default client uses aws-lc-rs, which
+/// makes every binary about 3 MB larger; ring offers what DynamoDB and SQS endpoints need
+/// (TLS 1.2 and 1.3, ECDHE with X25519 or P-256), though not the post-quantum hybrid key
+/// exchange that aws-lc-rs prefers (SECURITY.md).
+pub fn https_client() -> SharedHttpClient {
+    Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 pub fn timeouts() -> TimeoutConfig {

@@ -1,7 +1,7 @@
 //! Cold start of every release binary, as Lambda starts it: from process start to its first
 //! request for an event (configuration loaded, AWS clients built), and to its first response
 //! (one new sample event through DynamoDB and SQS in moto). Repeated starts; prints the median
-//! and the spread. Run with `make bench` (it builds the release binaries first).
+//! and the spread, the binary's size and the most memory it held resident. Run with `make bench` (it builds the release binaries first).
 
 #![allow(
     clippy::expect_used,
@@ -73,6 +73,7 @@ async fn measure() {
             std::fs::read_to_string(file).unwrap()
         });
         let (mut to_ready, mut to_response) = (Vec::new(), Vec::new());
+        let mut peak_resident_kib = 0;
         for _ in 0..STARTS {
             // A fresh table per start, so the first response is always a new event.
             let table = moto::create_events_table(&dynamodb).await;
@@ -101,12 +102,16 @@ async fn measure() {
                 );
                 to_response.push(started.elapsed());
             }
+            if let Some(kib) = child.id().and_then(peak_resident_set_kib) {
+                peak_resident_kib = peak_resident_kib.max(kib);
+            }
             child.start_kill().unwrap();
             let _exit = child.wait().await;
         }
-        let size = std::fs::metadata(&executable).unwrap().len() as f64 / 1_048_576.0;
+        let bytes = std::fs::metadata(&executable).unwrap().len();
         println!(
-            "{binary:<18} {size:>5.1} MiB  to first next-event request: {}",
+            "{binary:<18} {:>5.2} MB   to first next-event request: {}",
+            bytes as f64 / 1e6,
             summary(to_ready)
         );
         if !to_response.is_empty() {
@@ -116,5 +121,23 @@ async fn measure() {
                 summary(to_response)
             );
         }
+        println!(
+            "{:<30} peak resident memory:        {:.1} MiB",
+            "",
+            f64::from(peak_resident_kib) / 1024.0
+        );
     }
+}
+
+/// The most memory the process has held resident so far (`VmHWM`), in KiB.
+fn peak_resident_set_kib(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }

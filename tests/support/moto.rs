@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -69,44 +69,20 @@ fn install_hint(python: &Path) -> String {
 
 impl Moto {
     fn start() -> Result<Self, String> {
-        let python = python();
-        let script = workspace_root().join("tests/support/moto_server.py");
-        let mut child = Command::new(&python)
-            .arg(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| {
-                format!(
-                    "cannot run {}: {error}. {}",
-                    python.display(),
-                    install_hint(&python)
-                )
-            })?;
-        let stdout = child.stdout.take().ok_or("moto's stdout is not piped")?;
-        let mut first_line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first_line)
-            .map_err(|error| format!("reading moto's port: {error}"))?;
-        let port: u16 = match first_line.trim().parse() {
-            Ok(port) => port,
-            Err(_) => {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ignored = pipe.read_to_string(&mut stderr);
-                }
-                let _ignored = child.kill();
-                return Err(format!(
-                    "moto did not start.\n{}\nmoto said: {}",
-                    install_hint(&python),
-                    stderr.trim()
-                ));
-            }
-        };
+        let (process, port) = spawn(&[])?;
         Ok(Self {
             endpoint: format!("http://127.0.0.1:{port}"),
-            _process: Mutex::new(child),
+            _process: Mutex::new(process),
+        })
+    }
+
+    /// A moto of its own that speaks only HTTPS, with a self-signed certificate for 127.0.0.1
+    /// that it writes to `certificate_dir/ca.pem`. Stops when dropped.
+    pub fn start_tls(certificate_dir: &Path) -> Result<Self, String> {
+        let (process, port) = spawn(&["--tls".as_ref(), certificate_dir.as_os_str()])?;
+        Ok(Self {
+            endpoint: format!("https://127.0.0.1:{port}"),
+            _process: Mutex::new(process),
         })
     }
 
@@ -116,14 +92,54 @@ impl Moto {
     }
 }
 
+/// Starts moto_server.py with `arguments` and reads the port it listens on.
+fn spawn(arguments: &[&std::ffi::OsStr]) -> Result<(Child, u16), String> {
+    let python = python();
+    let script = workspace_root().join("tests/support/moto_server.py");
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .args(arguments)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| {
+            format!(
+                "cannot run {}: {error}. {}",
+                python.display(),
+                install_hint(&python)
+            )
+        })?;
+    let stdout = child.stdout.take().ok_or("moto's stdout is not piped")?;
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .map_err(|error| format!("reading moto's port: {error}"))?;
+    let port: u16 = match first_line.trim().parse() {
+        Ok(port) => port,
+        Err(_) => {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ignored = pipe.read_to_string(&mut stderr);
+            }
+            let _ignored = child.kill();
+            return Err(format!(
+                "moto did not start.\n{}\nmoto said: {}",
+                install_hint(&python),
+                stderr.trim()
+            ));
+        }
+    };
+    Ok((child, port))
+}
+
 /// SDK configuration for any endpoint (a closed port makes a client that always fails), with the
 /// production timeouts and a single attempt so that failure tests do not wait for retries.
 pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    webhook_core::aws::defaults()
         .region(Region::new("eu-west-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
         .endpoint_url(endpoint)
-        .timeout_config(webhook_core::aws::timeouts())
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
         .load()
         .await

@@ -1,29 +1,127 @@
 """Runs moto in server mode on 127.0.0.1 for the project's tests and local runs.
 
-Binds a free port (or the one given as the first argument), prints the port on a line of its
-own once it accepts connections, and stops when its standard input closes: the process that
-started it holds that pipe, so moto never outlives it.
+Binds a free port (or the one given with --port, or as the first argument), prints the port on
+a line of its own once it accepts connections, and stops when its standard input closes: the
+process that started it holds that pipe, so moto never outlives it.
+
+With --tls DIR it speaks only HTTPS: it makes a self-signed certificate for 127.0.0.1 and
+localhost, writes it to DIR/ca.pem for clients to trust, and serves with it. The tests use this
+to run the SDK's TLS stack (rustls on ring) against a real handshake.
 """
+import argparse
+import datetime
+import ipaddress
+import logging
+import os
+import ssl
 import sys
+import threading
 
 try:
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 except ImportError as error:  # pragma: no cover - reported to the Rust harness
     sys.stderr.write(f"MOTO_MISSING: {error}\n")
     sys.exit(3)
 
 
-def main() -> None:
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+def self_signed_certificate(directory: str) -> ssl.SSLContext:
+    """A P-256 key and a certificate naming 127.0.0.1 and localhost, valid for a day; the
+    certificate is written to directory/ca.pem, and a server context using it is returned."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "moto on 127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    os.makedirs(directory, exist_ok=True)
+    certificate_path = os.path.join(directory, "ca.pem")
+    key_path = os.path.join(directory, "key.pem")
+    with open(key_path, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    with open(certificate_path, "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate_path, key_path)
+    return context
+
+
+def serve_tls(port: int, directory: str) -> None:
+    context = self_signed_certificate(directory)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        ssl_context=context,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(server.server_address[1], flush=True)
+    wait_for_stdin_to_close()
+    server.shutdown()
+
+
+def serve_http(port: int) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)
+    wait_for_stdin_to_close()
+    server.stop()
+
+
+def wait_for_stdin_to_close() -> None:
     try:
         sys.stdin.read()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.stop()
+
+
+def main() -> None:
+    # Werkzeug logs every request to stderr. The harness reads stderr only when start-up fails,
+    # so a long test run would fill the pipe and block moto: log errors only.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("port_argument", nargs="?", type=int, default=None)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tls", metavar="DIR", help="serve HTTPS, writing DIR/ca.pem")
+    args = parser.parse_args()
+    port = args.port_argument if args.port_argument is not None else args.port
+    if args.tls:
+        serve_tls(port, args.tls)
+    else:
+        serve_http(port)
 
 
 if __name__ == "__main__":
