@@ -120,15 +120,46 @@ pub fn body_digest(body: &[u8]) -> String {
 }
 
 /// RFC 3339 in UTC with exactly three fractional digits, as stored and published: one width
-/// for every time, so that stored times sort as text (the receipt index relies on it).
+/// for every time, so that stored times sort as text (the receipt index relies on it). Written
+/// digit by digit: it runs twice for every event.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    at.to_offset(time::UtcOffset::UTC)
-        .format(FORMAT)
-        .or_else(|_| at.format(&Rfc3339))
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u32::try_from(at.year()) else {
+        return fallback_rfc3339(at);
+    };
+    if year > 9999 {
+        return fallback_rfc3339(at);
+    }
+    let mut text = String::with_capacity(24);
+    push_digits(&mut text, year, 4);
+    text.push('-');
+    push_digits(&mut text, u32::from(u8::from(at.month())), 2);
+    text.push('-');
+    push_digits(&mut text, u32::from(at.day()), 2);
+    text.push('T');
+    push_digits(&mut text, u32::from(at.hour()), 2);
+    text.push(':');
+    push_digits(&mut text, u32::from(at.minute()), 2);
+    text.push(':');
+    push_digits(&mut text, u32::from(at.second()), 2);
+    text.push('.');
+    push_digits(&mut text, u32::from(at.millisecond()), 3);
+    text.push('Z');
+    text
+}
+
+/// Years the fixed width cannot hold: plain RFC 3339, or the Unix time if even that fails.
+fn fallback_rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339)
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// `value` in decimal, zero-padded to `width` digits (the lowest `width` digits if longer).
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for position in (0..width).rev() {
+        let digit = (value / 10u32.pow(position)) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// The event id: the first 16 bytes of SHA-256(`<vendor>#<dedupe key>`) in UUID form (version 8,
@@ -267,5 +298,29 @@ mod tests {
             body_digest(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc3339_writes_what_the_time_crate_would(
+            seconds in -62_167_219_200i64..253_402_300_799,
+            nanos in 0u32..1_000_000_000,
+            offset_minutes in -1439i32..1439,
+        ) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+                + time::Duration::nanoseconds(i64::from(nanos));
+            let offset = time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap();
+            let utc = at.to_offset(time::UtcOffset::UTC);
+            let expected = utc
+                .format(time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+                ))
+                .unwrap();
+            // Only where the shifted time stays in range, as `to_offset` requires.
+            if let Some(shifted) = at.checked_to_offset(offset) {
+                proptest::prop_assert_eq!(rfc3339(shifted), expected.clone());
+            }
+            proptest::prop_assert_eq!(rfc3339(at), expected);
+        }
     }
 }

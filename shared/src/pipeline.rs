@@ -168,14 +168,26 @@ where
         }
         let mut claim = self.claim_of(classified.clone(), body, &digest, now);
         let mut reused_key = false;
+        let receipt = |outcome, event: Event, published, reused_key| Receipt {
+            outcome,
+            id: event.id,
+            event_type: event.event_type,
+            dedupe_key: event.dedupe_key,
+            secret_index: verified.secret_index,
+            published,
+            reused_key,
+        };
         loop {
-            let (outcome, published) = match self.store.claim(&claim, now).await? {
+            match self.store.claim(&claim, now).await? {
                 ClaimOutcome::Claimed => {
-                    let stored = StoredClaim::received(claim.clone());
-                    (
+                    let stored = StoredClaim::received(claim);
+                    let published = complete(&self.store, &self.publisher, &stored, now).await?;
+                    return Ok(receipt(
                         Outcome::Accepted,
-                        complete(&self.store, &self.publisher, &stored, now).await?,
-                    )
+                        stored.claim.event,
+                        published,
+                        reused_key,
+                    ));
                 }
                 ClaimOutcome::Existing(stored)
                     if stored.claim.body_digest != digest && !reused_key =>
@@ -194,22 +206,17 @@ where
                     };
                     claim = self.claim_of(rekeyed, body, &digest, now);
                     reused_key = true;
-                    continue;
                 }
-                ClaimOutcome::Existing(stored) => (
-                    Outcome::Duplicate,
-                    self.finish_existing(&stored, now).await?,
-                ),
-            };
-            return Ok(Receipt {
-                outcome,
-                id: claim.event.id,
-                event_type: claim.event.event_type,
-                dedupe_key: claim.event.dedupe_key,
-                secret_index: verified.secret_index,
-                published,
-                reused_key,
-            });
+                ClaimOutcome::Existing(stored) => {
+                    let published = self.finish_existing(&stored, now).await?;
+                    return Ok(receipt(
+                        Outcome::Duplicate,
+                        claim.event,
+                        published,
+                        reused_key,
+                    ));
+                }
+            }
         }
     }
 

@@ -2,12 +2,14 @@
 //! body is classified into event type, dedupe key, time and entity.
 
 pub mod cyclesoftware;
+pub mod fields;
 pub mod revo_xef;
 pub mod service_order_hub;
 pub mod wayke;
 
 use crate::event::Classified;
 use crate::verify::Scheme;
+pub use fields::{Field, Fields};
 
 /// The name of every vendor this project has a function for: the republisher sweeps them all.
 pub const ALL: [&str; 4] = ["cyclesoftware", "wayke", "service-order-hub", "revo-xef"];
@@ -207,65 +209,21 @@ pub fn routed_type(
     }
 }
 
-/// For vendors with one URL per event type: the parsed body and its event type, from the route
-/// or, without one, from `infer` where the body decides it. An unknown route, or a body that
-/// does not decide, is [`ClassifyError::UnknownEventType`].
-pub fn routed_event(
-    delivery: &Delivery<'_>,
+/// For vendors with one URL per event type: the body's fields at `pointers` and its event type,
+/// from the route or, without one, from `infer` where the body decides it. An unknown route, or
+/// a body that does not decide, is [`ClassifyError::UnknownEventType`].
+pub fn routed_event<'a>(
+    delivery: &Delivery<'a>,
     known: &'static [&'static str],
-    infer: fn(&serde_json::Value) -> Option<&'static str>,
-) -> Result<(serde_json::Value, &'static str), ClassifyError> {
-    let body = parse_object(delivery.body)?;
+    pointers: &'static [&'static str],
+    infer: fn(&Fields<'_>) -> Option<&'static str>,
+) -> Result<(Fields<'a>, &'static str), ClassifyError> {
+    let body = Fields::read(delivery.body, pointers)?;
     let event_type = match routed_type(delivery.route, known)? {
         Some(event_type) => event_type,
         None => infer(&body).ok_or(ClassifyError::UnknownEventType)?,
     };
     Ok((body, event_type))
-}
-
-/// Parses a body that must be a JSON object.
-pub fn parse_object(body: &str) -> Result<serde_json::Value, ClassifyError> {
-    let value: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| ClassifyError::from_json(&e))?;
-    if !value.is_object() {
-        return Err(ClassifyError::Shape);
-    }
-    Ok(value)
-}
-
-/// The string or integer at `pointer` (RFC 6901), as text; `None` when absent, null, empty or
-/// of another type.
-pub fn text_at(value: &serde_json::Value, pointer: &str) -> Option<String> {
-    match value.pointer(pointer)? {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The identifier at `pointer`, which classification requires: missing is
-/// [`ClassifyError::MissingField`] naming `field`, and it must pass [`checked_text`].
-pub fn required_id(
-    value: &serde_json::Value,
-    pointer: &str,
-    field: &'static str,
-) -> Result<String, ClassifyError> {
-    let id =
-        text_at(value, pointer).ok_or_else(|| ClassifyError::MissingField(field.to_string()))?;
-    checked_text(field, &id, MAX_ID_LEN)?;
-    Ok(id)
-}
-
-/// The RFC 3339 time at `pointer`, if there is one that parses. A time that does not parse is
-/// left out rather than refused: the event matters more than its timestamp.
-pub fn time_at(value: &serde_json::Value, pointer: &str) -> Option<time::OffsetDateTime> {
-    let text = value.pointer(pointer)?.as_str()?;
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-}
-
-/// The first of `pointers` that holds a time.
-pub fn first_time_at(value: &serde_json::Value, pointers: &[&str]) -> Option<time::OffsetDateTime> {
-    pointers.iter().find_map(|pointer| time_at(value, pointer))
 }
 
 /// `<event type>:<id>`: the key of an event the vendor identifies. The type is part of it
@@ -284,7 +242,6 @@ pub fn body_key(event_type: &str, body_digest: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn routes_name_known_types_or_are_unknown() {
@@ -299,30 +256,6 @@ mod tests {
             routed_type(Some("d"), KNOWN),
             Err(ClassifyError::UnknownEventType)
         );
-    }
-
-    #[test]
-    fn json_helpers() {
-        let value = json!({"a": {"id": 7, "s": "x", "e": "", "t": "2023-06-05T08:11:25.9751982Z", "bad": "yesterday"}});
-        assert_eq!(text_at(&value, "/a/id").as_deref(), Some("7"));
-        assert_eq!(text_at(&value, "/a/s").as_deref(), Some("x"));
-        assert_eq!(text_at(&value, "/a/e"), None);
-        assert_eq!(text_at(&value, "/a"), None);
-        assert_eq!(
-            required_id(&value, "/a/missing", "a.missing"),
-            Err(ClassifyError::MissingField("a.missing".into()))
-        );
-        assert_eq!(
-            time_at(&value, "/a/t"),
-            Some(time::macros::datetime!(2023-06-05 08:11:25.9751982 UTC))
-        );
-        assert_eq!(time_at(&value, "/a/bad"), None);
-        assert_eq!(
-            first_time_at(&value, &["/a/bad", "/a/t"]),
-            time_at(&value, "/a/t")
-        );
-        assert_eq!(parse_object("[1]"), Err(ClassifyError::Shape));
-        assert_eq!(parse_object("{"), Err(ClassifyError::NotJson));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, checked_text, parse_object, split_body, text_at, unknown_fields_in, Authentication,
-    ClassifyError, Delivery, Id, Vendor, MAX_EVENT_TYPE_LEN,
+    body_key, checked_text, split_body, unknown_fields_in, Authentication, ClassifyError, Delivery,
+    Field, Fields, Id, Vendor, MAX_EVENT_TYPE_LEN,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -59,12 +59,10 @@ impl Vendor for RevoXef {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let body = parse_object(delivery.body)?;
-        let event = match body.get("event") {
-            None | Some(serde_json::Value::Null) => {
-                return Err(ClassifyError::MissingField("event".into()))
-            }
-            Some(serde_json::Value::String(event)) => event.as_str(),
+        let body = Fields::read(delivery.body, &["/event", "/data/id"])?;
+        let event = match body.get("/event") {
+            None | Some(Field::Null) => return Err(ClassifyError::MissingField("event".into())),
+            Some(Field::Text(event)) => event,
             Some(_) => return Err(ClassifyError::Shape),
         };
         checked_text("event", event, MAX_EVENT_TYPE_LEN)?;
@@ -74,7 +72,7 @@ impl Vendor for RevoXef {
             dedupe_key: body_key(event, delivery.body_digest),
             // Revo's times (`2016-10-25 12:43:25`) carry no zone, so they cannot be placed.
             occurred_at: None,
-            entity: text_at(&body, "/data/id").map(|id| format!("{model}:{id}")),
+            entity: body.text("/data/id").map(|id| format!("{model}:{id}")),
         })
     }
 }

@@ -10,8 +10,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, first_time_at, id_key, required_id, routed_event, text_at, unknown_fields_in,
-    Authentication, ClassifyError, Delivery, Id, Vendor,
+    body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError, Delivery,
+    Field, Fields, Id, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -73,33 +73,32 @@ impl Vendor for ServiceOrderHub {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let (body, event_type) = routed_event(delivery, EVENT_TYPES, inferred_type)?;
+        let (body, event_type) = routed_event(delivery, EVENT_TYPES, FIELDS, inferred_type)?;
         let dedupe_key = match event_type {
             // V3 statuses carry the id of the status record; V1 ones carry none.
-            NEW_STATUS | STATUS_TRANSITION => match text_at(&body, "/id") {
-                Some(_) => id_key(event_type, &required_id(&body, "/id", "id")?),
+            NEW_STATUS | STATUS_TRANSITION => match body.text("/id") {
+                Some(_) => id_key(event_type, &body.required_id("/id", "id")?),
                 None => body_key(event_type, delivery.body_digest),
             },
             // A message is sent once, and confirmed once.
-            NEW_MESSAGE | MESSAGE_CONFIRMED => {
-                id_key(event_type, &required_id(&body, "/id", "id")?)
-            }
+            NEW_MESSAGE | MESSAGE_CONFIRMED => id_key(event_type, &body.required_id("/id", "id")?),
             // The id of a cost proposal or invoice is the entity's: an invoice created then updated
             // is two events. Files and case updates carry no id at all.
             _ => body_key(event_type, delivery.body_digest),
         };
         let occurred_at = match event_type {
-            NEW_STATUS | STATUS_TRANSITION => first_time_at(&body, &["/declaredAt", "/createdAt"]),
-            NEW_MESSAGE => first_time_at(&body, &["/createdAt"]),
-            MESSAGE_CONFIRMED => first_time_at(&body, &["/confirmedAt", "/updatedAt"]),
-            COST_PROPOSAL | INVOICE => first_time_at(&body, &["/updatedAt", "/createdAt"]),
+            NEW_STATUS | STATUS_TRANSITION => body.first_time(&["/declaredAt", "/createdAt"]),
+            NEW_MESSAGE => body.first_time(&["/createdAt"]),
+            MESSAGE_CONFIRMED => body.first_time(&["/confirmedAt", "/updatedAt"]),
+            COST_PROPOSAL | INVOICE => body.first_time(&["/updatedAt", "/createdAt"]),
             _ => None,
         };
         let entity = match event_type {
-            INVOICE => text_at(&body, "/case/guid")
+            INVOICE => body
+                .text("/case/guid")
                 .map(|guid| format!("case:{guid}"))
-                .or_else(|| text_at(&body, "/id").map(|id| format!("invoice:{id}"))),
-            _ => text_at(&body, "/guid").map(|guid| format!("case:{guid}")),
+                .or_else(|| body.text("/id").map(|id| format!("invoice:{id}"))),
+            _ => body.text("/guid").map(|guid| format!("case:{guid}")),
         };
         Ok(Classified {
             event_type: event_type.to_string(),
@@ -110,24 +109,44 @@ impl Vendor for ServiceOrderHub {
     }
 }
 
+/// The fields classification reads.
+const FIELDS: &[&str] = &[
+    "/id",
+    "/guid",
+    "/case/guid",
+    "/declaredAt",
+    "/createdAt",
+    "/updatedAt",
+    "/confirmedAt",
+    "/prevKey",
+    "/files",
+    "/isPaid",
+    "/isSent",
+    "/content",
+    "/priceNet",
+    "/details",
+    "/key",
+    "/name",
+];
+
 /// The type of a body sent without a type segment, where the body decides it. A case update
 /// holds only `guid` and changed keys, which nothing distinguishes: it needs its URL.
-fn inferred_type(body: &serde_json::Value) -> Option<&'static str> {
-    let has = |field: &str| body.get(field).is_some();
-    if has("prevKey") {
+fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
+    if body.has("/prevKey") {
         Some(STATUS_TRANSITION)
-    } else if body.get("files").is_some_and(serde_json::Value::is_array) {
+    } else if body.get("/files") == Some(&Field::Array) {
         Some(FILE_UPLOADED)
-    } else if has("isPaid") || has("isSent") {
+    } else if body.has("/isPaid") || body.has("/isSent") {
         Some(INVOICE)
-    } else if has("content") {
-        match body.get("confirmedAt") {
-            Some(confirmed) if !confirmed.is_null() => Some(MESSAGE_CONFIRMED),
-            _ => Some(NEW_MESSAGE),
+    } else if body.has("/content") {
+        if body.has_value("/confirmedAt") {
+            Some(MESSAGE_CONFIRMED)
+        } else {
+            Some(NEW_MESSAGE)
         }
-    } else if has("priceNet") && has("details") {
+    } else if body.has("/priceNet") && body.has("/details") {
         Some(COST_PROPOSAL)
-    } else if has("key") && has("name") {
+    } else if body.has("/key") && body.has("/name") {
         Some(NEW_STATUS)
     } else {
         None

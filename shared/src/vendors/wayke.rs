@@ -9,8 +9,8 @@ use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, id_key, required_id, routed_event, text_at, time_at, unknown_fields_in,
-    Authentication, ClassifyError, Delivery, Vendor,
+    body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError, Delivery,
+    Fields, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -67,12 +67,12 @@ impl Vendor for Wayke {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let (body, event_type) = routed_event(delivery, EVENT_TYPES, inferred_type)?;
+        let (body, event_type) = routed_event(delivery, EVENT_TYPES, FIELDS, inferred_type)?;
         let classified =
             |dedupe_key: String, occurred_at: Option<&str>, entity: Option<String>| Classified {
                 event_type: event_type.to_string(),
                 dedupe_key,
-                occurred_at: occurred_at.and_then(|pointer| time_at(&body, pointer)),
+                occurred_at: occurred_at.and_then(|pointer| body.time(pointer)),
                 entity,
             };
         Ok(match event_type {
@@ -80,19 +80,19 @@ impl Vendor for Wayke {
             PROCESS_STATUS => classified(
                 body_key(event_type, delivery.body_digest),
                 Some("/eventTime"),
-                text_at(&body, "/itemId")
+                body.text("/itemId")
                     .map(|id| format!("item:{id}"))
-                    .or_else(|| text_at(&body, "/processId").map(|id| format!("process:{id}"))),
+                    .or_else(|| body.text("/processId").map(|id| format!("process:{id}"))),
             ),
             // `id` is the vehicle's, not the update's: two updates must both go through.
             VEHICLE_UPDATED => classified(
                 body_key(event_type, delivery.body_digest),
                 None,
-                text_at(&body, "/id").map(|id| format!("vehicle:{id}")),
+                body.text("/id").map(|id| format!("vehicle:{id}")),
             ),
             NEW_MESSAGE => {
-                let id = required_id(&body, "/message/id", "message.id")?;
-                let conversation = text_at(&body, "/message/conversation/id");
+                let id = body.required_id("/message/id", "message.id")?;
+                let conversation = body.text("/message/conversation/id");
                 classified(
                     id_key(event_type, &id),
                     Some("/message/createdAt"),
@@ -100,7 +100,7 @@ impl Vendor for Wayke {
                 )
             }
             INCOMING_VEHICLE | VALUATION_LEAD => {
-                let id = required_id(&body, "/lead/id", "lead.id")?;
+                let id = body.required_id("/lead/id", "lead.id")?;
                 classified(
                     id_key(event_type, &id),
                     Some("/lead/createdAt"),
@@ -108,7 +108,7 @@ impl Vendor for Wayke {
                 )
             }
             _ => {
-                let id = required_id(&body, "/id", "id")?;
+                let id = body.required_id("/id", "id")?;
                 classified(
                     id_key(event_type, &id),
                     Some("/createdAt"),
@@ -119,12 +119,32 @@ impl Vendor for Wayke {
     }
 }
 
+/// The fields classification reads.
+const FIELDS: &[&str] = &[
+    "/eventType",
+    "/eventTime",
+    "/itemId",
+    "/processId",
+    "/id",
+    "/status",
+    "/registrationNumber",
+    "/vehicleIdentificationNumber",
+    "/orderNumber",
+    "/createdAt",
+    "/message/id",
+    "/message/createdAt",
+    "/message/conversation/id",
+    "/lead",
+    "/lead/id",
+    "/lead/createdAt",
+];
+
 /// The type of a body posted without a type segment, where the body decides it. A lead is an
 /// incoming vehicle or a valuation lead and the body cannot tell which: such a body needs its
 /// URL.
-fn inferred_type(body: &serde_json::Value) -> Option<&'static str> {
-    let has = |pointer: &str| body.pointer(pointer).is_some_and(|v| !v.is_null());
-    if body.get("eventType").and_then(|v| v.as_str()) == Some("Process") {
+fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
+    let has = |pointer: &str| body.has_value(pointer);
+    if body.str("/eventType") == Some("Process") {
         Some(PROCESS_STATUS)
     } else if has("/message/id") {
         Some(NEW_MESSAGE)

@@ -1,0 +1,463 @@
+//! Reads the few fields classification needs from a JSON body in one pass, without building a
+//! `serde_json::Value`: the rest of the document is checked for syntax and skipped, and text is
+//! borrowed from the body where it has no escapes.
+//!
+//! Fields are named by JSON pointers whose segments are literal object keys (no `~` escapes, no
+//! array indices), such as `/case/guid`. A key that appears twice counts as its last value, as
+//! when parsing into a `Value`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{checked_text, ClassifyError, MAX_ID_LEN};
+
+/// The value found at a pointer, reduced to what classification looks at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field<'a> {
+    Null,
+    Bool(bool),
+    /// An integer, as text (`-3`, `18446744073709551615`).
+    Integer(String),
+    /// A number with a fraction or exponent, or too large for 64 bits.
+    Float(f64),
+    Text(Cow<'a, str>),
+    Array,
+    Object,
+}
+
+/// The fields of one body at the pointers a vendor asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fields<'a> {
+    pointers: &'static [&'static str],
+    values: Vec<Option<Field<'a>>>,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads `pointers` from `body`, which must be one JSON object and nothing else:
+    /// [`ClassifyError::NotJson`] if it is not JSON, [`ClassifyError::Shape`] if it is not an
+    /// object.
+    pub fn read(body: &'a str, pointers: &'static [&'static str]) -> Result<Self, ClassifyError> {
+        let mut values = vec![None; pointers.len()];
+        let wanted: Vec<(usize, &str)> = pointers.iter().copied().enumerate().collect();
+        let mut deserializer = serde_json::Deserializer::from_str(body);
+        let root = ValueSeed {
+            captures: Vec::new(),
+            children: wanted,
+            values: &mut values,
+        }
+        .deserialize(&mut deserializer)
+        .map_err(|error| ClassifyError::from_json(&error))?;
+        deserializer
+            .end()
+            .map_err(|error| ClassifyError::from_json(&error))?;
+        if root != Kind::Object {
+            return Err(ClassifyError::Shape);
+        }
+        Ok(Self { pointers, values })
+    }
+
+    /// The value at `pointer`; `None` when the body has none there. `pointer` must be one of
+    /// those the body was read for.
+    pub fn get(&self, pointer: &str) -> Option<&Field<'a>> {
+        let index = self.pointers.iter().position(|known| *known == pointer);
+        debug_assert!(index.is_some(), "{pointer} was not read");
+        self.values.get(index?)?.as_ref()
+    }
+
+    /// Whether the body has a value at `pointer`, `null` included.
+    pub fn has(&self, pointer: &str) -> bool {
+        self.get(pointer).is_some()
+    }
+
+    /// Whether the body has a value other than `null` at `pointer`.
+    pub fn has_value(&self, pointer: &str) -> bool {
+        self.get(pointer).is_some_and(|field| *field != Field::Null)
+    }
+
+    /// The string at `pointer`, whatever it holds.
+    pub fn str(&self, pointer: &str) -> Option<&str> {
+        match self.get(pointer)? {
+            Field::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The string or integer at `pointer`, as text; `None` when absent, null, blank or of
+    /// another type.
+    pub fn text(&self, pointer: &str) -> Option<String> {
+        match self.get(pointer)? {
+            Field::Text(text) if !text.trim().is_empty() => Some(text.to_string()),
+            Field::Integer(digits) => Some(digits.clone()),
+            _ => None,
+        }
+    }
+
+    /// The identifier at `pointer`, which classification requires: missing is
+    /// [`ClassifyError::MissingField`] naming `field`, and it must pass [`checked_text`].
+    pub fn required_id(&self, pointer: &str, field: &'static str) -> Result<String, ClassifyError> {
+        let id = self
+            .text(pointer)
+            .ok_or_else(|| ClassifyError::MissingField(field.to_string()))?;
+        checked_text(field, &id, MAX_ID_LEN)?;
+        Ok(id)
+    }
+
+    /// The RFC 3339 time at `pointer`, if there is one that parses. A time that does not parse
+    /// is left out rather than refused: the event matters more than its timestamp.
+    pub fn time(&self, pointer: &str) -> Option<time::OffsetDateTime> {
+        time::OffsetDateTime::parse(
+            self.str(pointer)?,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()
+    }
+
+    /// The first of `pointers` that holds a time.
+    pub fn first_time(&self, pointers: &[&str]) -> Option<time::OffsetDateTime> {
+        pointers.iter().find_map(|pointer| self.time(pointer))
+    }
+}
+
+/// What a value was, for the caller of [`ValueSeed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Other,
+}
+
+/// Reads one value: records it at `captures` (indexes into `values`), and looks inside it for
+/// `children`, the pointers that continue below it (each with the rest of its text, starting
+/// with `/`).
+struct ValueSeed<'v, 'p, 'a> {
+    captures: Vec<usize>,
+    children: Vec<(usize, &'p str)>,
+    values: &'v mut [Option<Field<'a>>],
+}
+
+impl<'a> ValueSeed<'_, '_, 'a> {
+    /// Stores the field made by `field` at every capture; makes nothing if there is none.
+    fn record(self, field: impl FnOnce() -> Field<'a>) -> Kind {
+        if let Some((last, others)) = self.captures.split_last() {
+            let field = field();
+            for index in others {
+                self.values[*index] = Some(field.clone());
+            }
+            self.values[*last] = Some(field);
+        }
+        Kind::Other
+    }
+}
+
+/// Reads an object key and works out which pointers it continues: those it ends (captures)
+/// and those that go on below it (with the rest of their text). Nothing is allocated for a key
+/// no pointer names.
+struct KeySeed<'c, 'p> {
+    children: &'c [(usize, &'p str)],
+}
+
+impl<'p> KeySeed<'_, 'p> {
+    fn split(&self, key: &str) -> (Vec<usize>, Vec<(usize, &'p str)>) {
+        let mut captures = Vec::new();
+        let mut grandchildren = Vec::new();
+        for (index, rest) in self.children {
+            let below = rest.strip_prefix('/').unwrap_or(rest);
+            let (segment, further) = match below.find('/') {
+                Some(at) => below.split_at(at),
+                None => (below, ""),
+            };
+            if segment != key {
+                continue;
+            }
+            if further.is_empty() {
+                captures.push(*index);
+            } else {
+                grandchildren.push((*index, further));
+            }
+        }
+        (captures, grandchildren)
+    }
+}
+
+impl<'de, 'p> DeserializeSeed<'de> for KeySeed<'_, 'p> {
+    type Value = (Vec<usize>, Vec<(usize, &'p str)>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, 'p> Visitor<'de> for KeySeed<'_, 'p> {
+    type Value = (Vec<usize>, Vec<(usize, &'p str)>);
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.split(key))
+    }
+}
+
+impl<'de, 'v, 'p> DeserializeSeed<'de> for ValueSeed<'v, 'p, 'de> {
+    type Value = Kind;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, 'v, 'p> Visitor<'de> for ValueSeed<'v, 'p, 'de> {
+    type Value = Kind;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Null))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Bool(value)))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Integer(value.to_string())))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Integer(value.to_string())))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Float(value)))
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Text(Cow::Borrowed(value))))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Kind, E> {
+        Ok(self.record(|| Field::Text(Cow::Owned(value.to_owned()))))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
+        self.record(|| Field::Array);
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Kind::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let ValueSeed {
+            captures,
+            children,
+            values,
+        } = self;
+        ValueSeed {
+            captures,
+            children: Vec::new(),
+            values: &mut *values,
+        }
+        .record(|| Field::Object);
+        while let Some((captures, grandchildren)) = map.next_key_seed(KeySeed {
+            children: &children,
+        })? {
+            // A repeated key replaces what an earlier one held below it, as in a `Value`.
+            for (index, _) in &grandchildren {
+                values[*index] = None;
+            }
+            if captures.is_empty() && grandchildren.is_empty() {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                map.next_value_seed(ValueSeed {
+                    captures,
+                    children: grandchildren,
+                    values: &mut *values,
+                })?;
+            }
+        }
+        Ok(Kind::Object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POINTERS: &[&str] = &[
+        "/id",
+        "/name",
+        "/case",
+        "/case/guid",
+        "/case/owner/id",
+        "/files",
+        "/confirmedAt",
+        "/amount",
+        "/paid",
+        "/a/b",
+    ];
+
+    fn read(body: &str) -> Fields<'_> {
+        Fields::read(body, POINTERS).unwrap()
+    }
+
+    #[test]
+    fn reads_scalars_nested_values_and_kinds() {
+        let body = r#"{"id": 17, "name": "Ann \"A\"", "case": {"guid": "g-1", "owner": {"id": -4}},
+            "files": [{"id": 1}], "confirmedAt": null, "amount": 1.5, "paid": true, "other": {"id": 9}}"#;
+        let fields = read(body);
+        assert_eq!(fields.get("/id"), Some(&Field::Integer("17".into())));
+        assert_eq!(fields.text("/id").as_deref(), Some("17"));
+        assert_eq!(fields.str("/name"), Some("Ann \"A\""));
+        assert_eq!(fields.get("/case"), Some(&Field::Object));
+        assert_eq!(fields.text("/case/guid").as_deref(), Some("g-1"));
+        assert_eq!(fields.text("/case/owner/id").as_deref(), Some("-4"));
+        assert_eq!(fields.get("/files"), Some(&Field::Array));
+        assert!(fields.has("/confirmedAt"));
+        assert!(!fields.has_value("/confirmedAt"));
+        assert_eq!(fields.get("/amount"), Some(&Field::Float(1.5)));
+        assert_eq!(fields.text("/amount"), None);
+        assert_eq!(fields.get("/paid"), Some(&Field::Bool(true)));
+        assert!(!fields.has("/a/b"));
+    }
+
+    #[test]
+    fn text_without_escapes_is_borrowed_from_the_body() {
+        let fields = read(r#"{"name": "plain", "case": {"guid": "with \u00e9scape"}}"#);
+        assert!(matches!(
+            fields.get("/name"),
+            Some(Field::Text(Cow::Borrowed("plain")))
+        ));
+        assert_eq!(fields.str("/case/guid"), Some("with éscape"));
+    }
+
+    #[test]
+    fn a_repeated_key_counts_as_its_last_value() {
+        let fields = read(r#"{"id": 1, "case": {"guid": "x"}, "id": "two", "case": 5}"#);
+        assert_eq!(fields.text("/id").as_deref(), Some("two"));
+        assert_eq!(fields.get("/case"), Some(&Field::Integer("5".into())));
+        assert!(!fields.has("/case/guid"), "the later `case` has no guid");
+    }
+
+    #[test]
+    fn a_pointer_through_a_non_object_finds_nothing() {
+        let fields = read(r#"{"case": "guid", "a": [{"b": 1}]}"#);
+        assert!(!fields.has("/case/guid"));
+        assert!(!fields.has("/a/b"));
+    }
+
+    #[test]
+    fn blank_text_is_no_text_and_times_parse_or_are_left_out() {
+        let fields = Fields::read(
+            r#"{"id": "  ", "at": "2026-11-23T12:00:00Z", "bad": "yesterday"}"#,
+            &["/id", "/at", "/bad"],
+        )
+        .unwrap();
+        assert_eq!(fields.text("/id"), None);
+        assert_eq!(
+            fields.first_time(&["/bad", "/at"]),
+            Some(time::macros::datetime!(2026-11-23 12:00:00 UTC))
+        );
+        assert_eq!(fields.time("/bad"), None);
+        assert!(matches!(
+            fields.required_id("/id", "id"),
+            Err(ClassifyError::MissingField(_))
+        ));
+    }
+
+    #[test]
+    fn only_one_json_object_is_accepted() {
+        for not_json in ["", "{", r#"{"id": 1} x"#, r#"{"id": 01}"#, r#"{"a": "\q"}"#] {
+            assert_eq!(
+                Fields::read(not_json, POINTERS),
+                Err(ClassifyError::NotJson),
+                "{not_json:?}"
+            );
+        }
+        for not_object in ["[]", "1", "\"id\"", "null"] {
+            assert_eq!(
+                Fields::read(not_object, POINTERS),
+                Err(ClassifyError::Shape),
+                "{not_object:?}"
+            );
+        }
+        assert!(Fields::read(" {} \n", POINTERS).is_ok());
+    }
+
+    mod agrees_with_value {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        const KEYS: &[&str] = &["id", "case", "a", "b/c"];
+        const POINTERS: &[&str] = &["/id", "/case", "/case/id", "/case/a/id", "/a", "/a/case"];
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                (-1e6f64..1e6).prop_map(Value::from),
+                "[ a-z\\\"\u{e9}\u{1F600}\n]{0,6}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(
+                        |entries| Value::Object(
+                            entries
+                                .into_iter()
+                                .map(|(key, value)| (key.to_string(), value))
+                                .collect()
+                        )
+                    ),
+                ]
+            })
+        }
+
+        fn expected(value: &Value) -> Field<'static> {
+            match value {
+                Value::Null => Field::Null,
+                Value::Bool(b) => Field::Bool(*b),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Field::Integer(n.to_string()),
+                Value::Number(n) => Field::Float(n.as_f64().unwrap_or_default()),
+                Value::String(s) => Field::Text(Cow::Owned(s.clone())),
+                Value::Array(_) => Field::Array,
+                Value::Object(_) => Field::Object,
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn every_pointer_reads_what_a_value_holds(
+                entries in prop::collection::vec((prop::sample::select(KEYS), json()), 0..6)
+            ) {
+                // Written by hand so that keys may repeat, which a `Value` cannot hold.
+                let body = format!(
+                    "{{{}}}",
+                    entries
+                        .iter()
+                        .map(|(key, value)| format!("{}:{value}", Value::from(*key)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                let value: Value = serde_json::from_str(&body).unwrap();
+                let fields = Fields::read(&body, POINTERS).unwrap();
+                for pointer in POINTERS {
+                    prop_assert_eq!(
+                        fields.get(pointer).cloned(),
+                        value.pointer(pointer).map(expected),
+                        "{} in {}", pointer, body
+                    );
+                }
+            }
+        }
+    }
+}
