@@ -39,7 +39,7 @@ pub fn defaults() -> ConfigLoader {
 
 /// HTTPS with rustls on the ring crypto provider and the system's root certificates (plain
 /// HTTP too, for a local `AWS_ENDPOINT_URL`). The SDK's default client uses aws-lc-rs, which
-/// makes every binary about 3 MB larger; ring offers what DynamoDB and SQS endpoints need
+/// makes every binary about 2 MB larger (BENCHMARKS.md); ring offers what DynamoDB and SQS endpoints need
 /// (TLS 1.2 and 1.3, ECDHE with X25519 or P-256), though not the post-quantum hybrid key
 /// exchange that aws-lc-rs prefers (SECURITY.md).
 pub fn https_client() -> SharedHttpClient {

@@ -1,7 +1,8 @@
 //! Cold start of every release binary, as Lambda starts it: from process start to its first
 //! request for an event (configuration loaded, AWS clients built), and to its first response
 //! (one new sample event through DynamoDB and SQS in moto). Repeated starts; prints the median
-//! and the spread, the binary's size and the most memory it held resident. Run with `make bench` (it builds the release binaries first).
+//! and the spread, the binary's size and the most memory it held resident. Run with `make bench`
+//! (it builds the release binaries first).
 
 #![allow(
     clippy::expect_used,

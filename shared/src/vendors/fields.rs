@@ -76,7 +76,7 @@ impl<'a> Fields<'a> {
         self.get(pointer).is_some_and(|field| *field != Field::Null)
     }
 
-    /// The string at `pointer`, whatever it holds.
+    /// The string at `pointer`, blank or not; `None` when absent or not a string.
     pub fn str(&self, pointer: &str) -> Option<&str> {
         match self.get(pointer)? {
             Field::Text(text) => Some(text),
@@ -136,17 +136,26 @@ struct ValueSeed<'v, 'p, 'a> {
     values: &'v mut [Option<Field<'a>>],
 }
 
-impl<'a> ValueSeed<'_, '_, 'a> {
-    /// Stores the field made by `field` at every capture; makes nothing if there is none.
-    fn record(self, field: impl FnOnce() -> Field<'a>) -> Kind {
-        if let Some((last, others)) = self.captures.split_last() {
-            let field = field();
-            for index in others {
-                self.values[*index] = Some(field.clone());
-            }
-            self.values[*last] = Some(field);
+/// Stores the field made by `field` at every index in `captures`; makes nothing if there is
+/// none.
+fn record<'a>(
+    values: &mut [Option<Field<'a>>],
+    captures: &[usize],
+    field: impl FnOnce() -> Field<'a>,
+) -> Kind {
+    if let Some((last, others)) = captures.split_last() {
+        let field = field();
+        for index in others {
+            values[*index] = Some(field.clone());
         }
-        Kind::Other
+        values[*last] = Some(field);
+    }
+    Kind::Other
+}
+
+impl<'a> ValueSeed<'_, '_, 'a> {
+    fn record(self, field: impl FnOnce() -> Field<'a>) -> Kind {
+        record(self.values, &self.captures, field)
     }
 }
 
@@ -259,12 +268,7 @@ impl<'de, 'v, 'p> Visitor<'de> for ValueSeed<'v, 'p, 'de> {
             children,
             values,
         } = self;
-        ValueSeed {
-            captures,
-            children: Vec::new(),
-            values: &mut *values,
-        }
-        .record(|| Field::Object);
+        record(values, &captures, || Field::Object);
         while let Some((captures, grandchildren)) = map.next_key_seed(KeySeed {
             children: &children,
         })? {
