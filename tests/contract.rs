@@ -22,6 +22,7 @@ fn claim_of(key: &str, received_at: OffsetDateTime) -> Claim {
         dedupe_key: key.into(),
         occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
         entity: Some("sales_order:1442".into()),
+        account: Some("shop-7".into()),
     };
     Claim {
         event: Event::new(
@@ -500,6 +501,7 @@ impl QueueBackend for MemoryQueues {
                 body: message.body,
                 vendor: Some(message.vendor),
                 event_type: Some(message.event_type),
+                account: message.account,
                 group_id: fifo.then_some(message.group_id),
                 deduplication_id: fifo.then_some(message.deduplication_id),
             })
@@ -553,6 +555,7 @@ mod publisher_scenarios {
                 body: message.body.clone(),
                 vendor: Some("cyclesoftware".into()),
                 event_type: Some("sales_order.updated".into()),
+                account: Some("shop-7".into()),
                 group_id: None,
                 deduplication_id: None,
             }]

@@ -76,6 +76,7 @@ mod tests {
             dedupe_key: "k".into(),
             occurred_at: None,
             entity: None,
+            account: None,
         };
         let claim = Claim {
             event: Event::new("v", classified, NOW, "{}".into()),

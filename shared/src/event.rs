@@ -18,6 +18,9 @@ pub struct Classified {
     /// The entity the event is about (`sales_order:1442`), for FIFO ordering; `None` when the
     /// payload names none, and then the vendor's events share one group.
     pub entity: Option<String>,
+    /// The vendor account that sent the event (Revo `tenant`, CycleSoftware `account_id`, Wayke
+    /// branch), when the delivery says; consumers filter on it.
+    pub account: Option<String>,
 }
 
 /// A claimed event: everything needed to publish it, now or again later.
@@ -33,6 +36,8 @@ pub struct Event {
     pub received_at: String,
     /// RFC 3339, when the vendor says it happened.
     pub occurred_at: Option<String>,
+    /// The vendor account that sent the event, when known.
+    pub account: Option<String>,
     /// FIFO `MessageGroupId`: the vendor and, where known, the entity.
     pub message_group: String,
     /// The verified body, exactly as received.
@@ -58,6 +63,7 @@ impl Event {
             dedupe_key: classified.dedupe_key,
             received_at: rfc3339(received_at),
             occurred_at: classified.occurred_at.map(rfc3339),
+            account: classified.account,
             message_group,
             payload,
         }
@@ -74,22 +80,27 @@ impl Event {
         hex::encode(Sha256::digest(self.pk().as_bytes()))
     }
 
-    /// The SQS message body: `{"id","vendor","eventType","dedupeKey","receivedAt","occurredAt",
-    /// "payload"}` with `payload` the vendor's JSON spliced in byte for byte.
+    /// The SQS message body: `{"version","id","vendor","account","eventType","dedupeKey",
+    /// "receivedAt","occurredAt","payload"}` with `payload` the vendor's JSON spliced in byte for
+    /// byte.
     pub fn envelope(&self) -> String {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Head<'a> {
+            version: u32,
             id: &'a str,
             vendor: &'a str,
+            account: Option<&'a str>,
             event_type: &'a str,
             dedupe_key: &'a str,
             received_at: &'a str,
             occurred_at: Option<&'a str>,
         }
         let head = Head {
+            version: ENVELOPE_VERSION,
             id: &self.id,
             vendor: &self.vendor,
+            account: self.account.as_deref(),
             event_type: &self.event_type,
             dedupe_key: &self.dedupe_key,
             received_at: &self.received_at,
@@ -108,6 +119,10 @@ impl Event {
         body
     }
 }
+
+/// The envelope's `version`. Fields may be added within a version; a field is removed, renamed
+/// or changes meaning only with a new version.
+pub const ENVELOPE_VERSION: u32 = 1;
 
 /// `<vendor>#<dedupe key>`, the partition key of a claim.
 pub fn partition_key(vendor: &str, dedupe_key: &str) -> String {
@@ -192,6 +207,7 @@ mod tests {
             dedupe_key: key.into(),
             occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
             entity: Some("sales_order:1442".into()),
+            account: Some("shop-7".into()),
         }
     }
 
@@ -210,23 +226,27 @@ mod tests {
             "{envelope}"
         );
         let parsed: serde_json::Value = serde_json::from_str(&envelope).unwrap();
+        assert_eq!(parsed["version"], 1);
         assert_eq!(parsed["id"], event.id.as_str());
+        assert_eq!(parsed["account"], "shop-7");
         assert_eq!(parsed["vendor"], "cyclesoftware");
         assert_eq!(parsed["eventType"], "sales_order.updated");
         assert_eq!(parsed["dedupeKey"], "k1");
         assert_eq!(parsed["receivedAt"], "2026-11-23T12:00:00.000Z");
         assert_eq!(parsed["occurredAt"], "2022-04-20T10:29:23.309Z");
         assert_eq!(parsed["payload"]["b"], 1.5);
-        assert_eq!(parsed.as_object().unwrap().len(), 7);
+        assert_eq!(parsed.as_object().unwrap().len(), 9);
     }
 
     #[test]
-    fn occurred_at_is_null_when_unknown() {
+    fn occurred_at_and_account_are_null_when_unknown() {
         let mut c = classified("k1");
         c.occurred_at = None;
+        c.account = None;
         let event = Event::new("v", c, datetime!(2026-11-23 12:00:00 UTC), "[]".into());
         let parsed: serde_json::Value = serde_json::from_str(&event.envelope()).unwrap();
         assert!(parsed["occurredAt"].is_null());
+        assert!(parsed["account"].is_null());
         assert_eq!(parsed["payload"], serde_json::json!([]));
     }
 

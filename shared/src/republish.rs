@@ -276,6 +276,7 @@ mod tests {
             dedupe_key: key.into(),
             occurred_at: None,
             entity: None,
+            account: None,
         };
         let claim = Claim {
             event: Event::new("wayke", classified, at, "{}".into()),

@@ -247,6 +247,7 @@ pub struct Received {
     pub body: String,
     pub vendor: Option<String>,
     pub event_type: Option<String>,
+    pub account: Option<String>,
     pub group_id: Option<String>,
     pub deduplication_id: Option<String>,
 }
@@ -295,6 +296,7 @@ pub async fn drain(client: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Receive
                 body: message.body().unwrap_or_default().to_string(),
                 vendor: attribute("vendor"),
                 event_type: attribute("eventType"),
+                account: attribute("account"),
                 group_id: system(MessageSystemAttributeName::MessageGroupId),
                 deduplication_id: system(MessageSystemAttributeName::MessageDeduplicationId),
             });

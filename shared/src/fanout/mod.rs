@@ -17,6 +17,8 @@ pub use sqs::SqsPublisher;
 pub const ATTRIBUTE_VENDOR: &str = "vendor";
 /// Name of the message attribute carrying the event type.
 pub const ATTRIBUTE_EVENT_TYPE: &str = "eventType";
+/// Name of the message attribute carrying the vendor account, set only when it is known.
+pub const ATTRIBUTE_ACCOUNT: &str = "account";
 
 /// One message, ready for any queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,8 @@ pub struct Message {
     pub body: String,
     pub vendor: String,
     pub event_type: String,
+    /// The vendor account, when known.
+    pub account: Option<String>,
     /// FIFO `MessageGroupId`.
     pub group_id: String,
     /// FIFO `MessageDeduplicationId`.
@@ -37,6 +41,7 @@ impl Message {
             body: event.envelope(),
             vendor: event.vendor.clone(),
             event_type: event.event_type.clone(),
+            account: event.account.clone(),
             group_id: event.message_group.clone(),
             deduplication_id: event.deduplication_id(),
         }

@@ -1,11 +1,14 @@
-//! SQS publisher: one SendMessage per queue, with the `vendor` and `eventType` message
-//! attributes, and group and deduplication ids for FIFO queues.
+//! SQS publisher: one SendMessage per queue, with the `vendor`, `eventType` and (when known)
+//! `account` message attributes, and group and deduplication ids for FIFO queues.
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
-use super::{is_fifo, Message, PublishError, Publisher, ATTRIBUTE_EVENT_TYPE, ATTRIBUTE_VENDOR};
+use super::{
+    is_fifo, Message, PublishError, Publisher, ATTRIBUTE_ACCOUNT, ATTRIBUTE_EVENT_TYPE,
+    ATTRIBUTE_VENDOR,
+};
 
 /// Publishes through one SQS client to any queue URL.
 #[derive(Debug, Clone)]
@@ -39,6 +42,12 @@ impl Publisher for SqsPublisher {
                 ATTRIBUTE_EVENT_TYPE,
                 string_attribute(&message.event_type).map_err(&failed)?,
             );
+        if let Some(account) = &message.account {
+            request = request.message_attributes(
+                ATTRIBUTE_ACCOUNT,
+                string_attribute(account).map_err(&failed)?,
+            );
+        }
         if is_fifo(queue_url) {
             request = request
                 .message_group_id(&message.group_id)

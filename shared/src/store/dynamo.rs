@@ -43,6 +43,7 @@ const ATTR_EVENT_TYPE: &str = "eventType";
 const ATTR_DEDUPE_KEY: &str = "dedupeKey";
 const ATTR_STATUS: &str = "status";
 const ATTR_OCCURRED_AT: &str = "occurredAt";
+const ATTR_ACCOUNT: &str = "account";
 const ATTR_PUBLISHED_AT: &str = "publishedAt";
 const ATTR_PAYLOAD: &str = "payload";
 const ATTR_PAYLOAD_GZIP: &str = "payloadGzip";
@@ -333,6 +334,9 @@ fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError>
     if let Some(occurred_at) = &event.occurred_at {
         item.insert(ATTR_OCCURRED_AT.to_string(), text(occurred_at));
     }
+    if let Some(account) = &event.account {
+        item.insert(ATTR_ACCOUNT.to_string(), text(account));
+    }
     match stored_payload(&event.payload)? {
         StoredPayload::Text => item.insert(ATTR_PAYLOAD.to_string(), text(&event.payload)),
         StoredPayload::Gzip(bytes) => item.insert(
@@ -406,6 +410,10 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, Stor
                 .map_err(|_| corrupt(ATTR_OCCURRED_AT))?,
         ),
     };
+    let account = match item.get(ATTR_ACCOUNT) {
+        None | Some(AttributeValue::Null(_)) => None,
+        Some(value) => Some(value.as_s().cloned().map_err(|_| corrupt(ATTR_ACCOUNT))?),
+    };
     let event = Event {
         id: string(ATTR_ID)?,
         vendor: string(ATTR_VENDOR)?,
@@ -413,6 +421,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, Stor
         dedupe_key: string(ATTR_DEDUPE_KEY)?,
         received_at: string(ATTR_RECEIVED_AT)?,
         occurred_at,
+        account,
         message_group: string(ATTR_MESSAGE_GROUP)?,
         payload,
     };
@@ -441,6 +450,7 @@ mod tests {
             dedupe_key: "k-1".into(),
             occurred_at: occurred.then_some(datetime!(2022-04-20 10:29:23.309 UTC)),
             entity: Some("sales_order:1".into()),
+            account: occurred.then(|| "shop-7".to_string()),
         };
         Claim {
             event: Event::new(

@@ -90,6 +90,7 @@ impl Vendor for CycleSoftware {
             dedupe_key: head.id,
             occurred_at: Some(occurred_at),
             entity,
+            account: None,
         })
     }
 }
@@ -536,6 +537,7 @@ mod tests {
                 dedupe_key: "2f4de380-f2be-4143-bbdf-1174c5d47991".into(),
                 occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
                 entity: Some("sales_order:1442".into()),
+                account: None,
             }
         );
         let repair = classify(&fixture("workshop_order.updated.json")).unwrap();

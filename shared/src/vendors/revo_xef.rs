@@ -73,6 +73,7 @@ impl Vendor for RevoXef {
             // Revo's times (`2016-10-25 12:43:25`) carry no zone, so they cannot be placed.
             occurred_at: None,
             entity: body.text("/data/id").map(|id| format!("{model}:{id}")),
+            account: None,
         })
     }
 }

@@ -105,6 +105,7 @@ impl Vendor for ServiceOrderHub {
             dedupe_key,
             occurred_at,
             entity,
+            account: None,
         })
     }
 }

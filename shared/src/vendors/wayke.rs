@@ -74,6 +74,7 @@ impl Vendor for Wayke {
                 dedupe_key,
                 occurred_at: occurred_at.and_then(|pointer| body.time(pointer)),
                 entity,
+                account: None,
             };
         Ok(match event_type {
             // No event id: a process step that changes state twice sends two different bodies.
