@@ -51,7 +51,7 @@ async fn a_new_event_and_a_duplicate_cost_what_the_design_says() {
             },
         },
         CountedPublisher(SqsPublisher::new(stack.sqs.clone()), &calls),
-        std::sync::Arc::clone(&stack.clock),
+        stack.clock.clone(),
     );
     let body = cyclesoftware_body("cost-1", "sales_order.updated");
 

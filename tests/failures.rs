@@ -10,16 +10,22 @@ use std::collections::BTreeSet;
 use futures::future::join_all;
 use serde_json::json;
 use time::Duration;
+use webhook_core::claims::{ClaimStore, DynamoStore, Status, StoreError};
 use webhook_core::clock::Clock;
-use webhook_core::config::{LARGEST_MAX_BODY_BYTES, MAX_BODY_BYTES};
+use webhook_core::config::{DELIVERY_DEADLINE_MS, LARGEST_MAX_BODY_BYTES, MAX_BODY_BYTES};
+use webhook_core::deadline::Deadline;
 use webhook_core::event::rfc3339;
 use webhook_core::http::respond;
 use webhook_core::republish::ReplayRequest;
-use webhook_core::store::{ClaimStatus, ClaimStore, DynamoStore, StoreError};
 use webhook_tests::deliveries::{cyclesoftware_body, signed, status_and_json};
 use webhook_tests::hooked::{HookedStore, Operation};
 use webhook_tests::moto::{self, envelope_fields};
 use webhook_tests::stack::{MotoPipeline, Stack};
+
+/// Time enough for any republisher run here.
+fn budget() -> Deadline {
+    Deadline::after(std::time::Duration::from_secs(60))
+}
 
 async fn deliver<S: ClaimStore>(
     pipeline: &MotoPipeline<S>,
@@ -58,7 +64,7 @@ async fn a_queue_that_failed_gets_its_message_on_the_retry_and_the_others_get_no
     let stored = stack.stored("cyclesoftware#fail-1").await;
     assert_eq!(
         (stored.status, stored.published_queues.clone()),
-        (ClaimStatus::Received, vec![stack.queues[0].clone()])
+        (Status::Received, vec![stack.queues[0].clone()])
     );
 
     let created = stack
@@ -82,7 +88,7 @@ async fn a_queue_that_failed_gets_its_message_on_the_retry_and_the_others_get_no
     );
     assert_eq!(
         stack.stored("cyclesoftware#fail-1").await.status,
-        ClaimStatus::Published
+        Status::Published
     );
 }
 
@@ -101,13 +107,13 @@ async fn a_process_that_dies_before_settling_is_finished_by_the_republisher_with
         (200, Some("duplicate"))
     );
     assert_eq!(
-        stack.republisher().sweep().await.found,
+        stack.republisher().sweep(budget()).await.found,
         0,
         "leased claims are not swept"
     );
 
     stack.clock.advance(Duration::seconds(61));
-    let report = stack.republisher().sweep().await;
+    let report = stack.republisher().sweep(budget()).await;
     assert_eq!((report.found, report.completed, report.messages), (1, 1, 1));
     let messages = stack.drain(0).await;
     assert_eq!(
@@ -119,9 +125,9 @@ async fn a_process_that_dies_before_settling_is_finished_by_the_republisher_with
     assert_eq!(ids[0], ids[1], "consumers drop the repeat by envelope id");
     assert_eq!(
         stack.stored("cyclesoftware#die-1").await.status,
-        ClaimStatus::Published
+        Status::Published
     );
-    assert_eq!(stack.republisher().sweep().await.found, 0);
+    assert_eq!(stack.republisher().sweep(budget()).await.found, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -163,7 +169,7 @@ async fn two_republisher_runs_at_once_send_each_pending_claim_once() {
     }
     stack.clock.advance(Duration::seconds(1));
     let (a, b) = (stack.republisher(), stack.republisher());
-    let (first, second) = tokio::join!(a.sweep(), b.sweep());
+    let (first, second) = tokio::join!(a.sweep(budget()), b.sweep(budget()));
     assert_eq!(
         first.completed + second.completed,
         10,
@@ -225,12 +231,7 @@ async fn under_a_raised_limit_a_900_kb_body_is_stored_compressed_and_arrives_int
     assert!(body.len() > 860_000);
     assert_eq!(deliver(&pipeline, &body).await.1["status"], "accepted");
     assert_eq!(
-        stack
-            .stored("cyclesoftware#huge-1")
-            .await
-            .claim
-            .event
-            .payload,
+        stack.stored("cyclesoftware#huge-1").await.event.payload,
         body
     );
     let messages = stack.drain(0).await;
@@ -238,7 +239,7 @@ async fn under_a_raised_limit_a_900_kb_body_is_stored_compressed_and_arrives_int
 }
 
 #[tokio::test]
-async fn a_hung_dynamodb_call_ends_as_a_503_within_the_operation_timeout() {
+async fn a_hung_dynamodb_call_ends_as_a_503_at_the_delivery_deadline() {
     let stack = Stack::new(1).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -249,10 +250,11 @@ async fn a_hung_dynamodb_call_ends_as_a_503_within_the_operation_timeout() {
         }
     });
     let hung = aws_sdk_dynamodb::Client::new(&moto::sdk_config_for(&endpoint).await);
+    // Half a second: the SDK would give up on its first attempt only after 2 s.
     let pipeline = stack.pipeline_with(
         DynamoStore::new(hung, stack.table.clone()),
         stack.sqs.clone(),
-        &[],
+        &[(DELIVERY_DEADLINE_MS, "500")],
     );
     let started = std::time::Instant::now();
     assert_eq!(
@@ -264,9 +266,11 @@ async fn a_hung_dynamodb_call_ends_as_a_503_within_the_operation_timeout() {
         .0,
         503
     );
+    let elapsed = started.elapsed();
     assert!(
-        started.elapsed() < webhook_core::aws::OPERATION_TIMEOUT * 2,
-        "bounded by the SDK timeouts"
+        elapsed >= std::time::Duration::from_millis(500)
+            && elapsed < webhook_core::aws::ATTEMPT_TIMEOUT,
+        "ended by the deadline, not the SDK's timeouts: {elapsed:?}"
     );
     assert!(stack.drain(0).await.is_empty());
     holder.abort();
@@ -316,7 +320,11 @@ async fn replay_sends_the_events_of_a_range_again_page_by_page() {
     };
     let mut replayed = 0;
     for _ in 0..5 {
-        let report = stack.republisher().replay(&request).await.unwrap();
+        let report = stack
+            .republisher()
+            .replay(&request, budget())
+            .await
+            .unwrap();
         replayed += report.replayed;
         request.cursor = report.next;
         if request.cursor.is_none() {
@@ -330,5 +338,5 @@ async fn replay_sends_the_events_of_a_range_again_page_by_page() {
         from: "yesterday".into(),
         ..request.clone()
     };
-    assert!(stack.republisher().replay(&bad).await.is_err());
+    assert!(stack.republisher().replay(&bad, budget()).await.is_err());
 }

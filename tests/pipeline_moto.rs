@@ -4,15 +4,15 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use serde_json::json;
+use webhook_core::claims::{ClaimStore, DynamoStore, Status};
 use webhook_core::http::respond;
-use webhook_core::store::{ClaimStatus, DynamoStore};
 use webhook_tests::deliveries::{
     cyclesoftware_body, signed, signed_with, status_and_json, unsigned,
 };
 use webhook_tests::moto;
 use webhook_tests::stack::{MotoPipeline, Stack};
 
-async fn deliver<S: webhook_core::store::ClaimStore>(
+async fn deliver<S: ClaimStore>(
     pipeline: &MotoPipeline<S>,
     request: lambda_http::Request,
 ) -> (u16, serde_json::Value) {
@@ -45,8 +45,8 @@ async fn accepted_then_duplicate() {
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
 
     let stored = stack.stored("cyclesoftware#moto-1").await;
-    assert_eq!(stored.status, ClaimStatus::Published);
-    assert_eq!(stored.claim.event.payload, body);
+    assert_eq!(stored.status, Status::Published);
+    assert_eq!(stored.event.payload, body);
     assert_eq!(stack.item_count().await, 1usize);
 }
 
@@ -95,7 +95,7 @@ async fn sqs_failing_after_the_claim_is_503_and_the_retry_publishes_exactly_one_
         )
     );
     let stored = stack.stored("cyclesoftware#moto-3").await;
-    assert_eq!(stored.status, ClaimStatus::Received);
+    assert_eq!(stored.status, Status::Received);
 
     let (status, response) = deliver(&stack.pipeline(), signed(&body)).await;
     assert_eq!(
@@ -104,7 +104,7 @@ async fn sqs_failing_after_the_claim_is_503_and_the_retry_publishes_exactly_one_
     );
     assert_eq!(stack.drain(0).await.len(), 1);
     let stored = stack.stored("cyclesoftware#moto-3").await;
-    assert_eq!(stored.status, ClaimStatus::Published);
+    assert_eq!(stored.status, Status::Published);
 }
 
 #[tokio::test]

@@ -4,15 +4,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
+use webhook_core::claims::MemoryStore;
 use webhook_core::clock::FixedClock;
 use webhook_core::config::{EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS};
 use webhook_core::fanout::MemoryPublisher;
 use webhook_core::http::respond;
 use webhook_core::pipeline::Pipeline;
-use webhook_core::store::MemoryStore;
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_core::vendors::revo_xef::RevoXef;
 use webhook_core::vendors::service_order_hub::ServiceOrderHub;
@@ -96,14 +94,14 @@ fn check<V: Vendor>(
         ],
     );
     let scheme = config.verifier.scheme().clone();
-    let store = Arc::new(MemoryStore::new());
-    let queue = Arc::new(MemoryPublisher::with_queues(&[QUEUE]));
+    let store = MemoryStore::new();
+    let queue = MemoryPublisher::with_queues(&[QUEUE]);
     let pipeline = Pipeline::new(
         vendor,
         config,
         store.clone(),
         queue.clone(),
-        Arc::new(FixedClock::at(TEST_NOW)),
+        FixedClock::at(TEST_NOW),
     );
 
     let mut headers = attempt.headers.clone();

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml_ng::Value;
-use webhook_core::config::{AUTH_SCHEME, REPUBLISHER_VARIABLES, VENDOR_VARIABLES};
+use webhook_core::config::{fanout_variable, AUTH_SCHEME, REPUBLISHER_VARIABLES, VENDOR_VARIABLES};
 use webhook_tests::samples::{self, VENDORS};
 
 fn root() -> &'static Path {
@@ -140,20 +140,17 @@ fn every_variable_a_function_reads_is_set_and_nothing_else() {
     }
     let republisher = variables(&template, &functions["RepublisherFunction"]);
     let global: BTreeSet<String> = variables(&template, &Value::Null);
-    assert!(REPUBLISHER_VARIABLES
+    let reads: BTreeSet<String> = REPUBLISHER_VARIABLES
         .iter()
-        .all(|v| republisher.contains(*v)));
-    assert!(republisher.is_subset(
-        &global
-            .union(
-                &REPUBLISHER_VARIABLES
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect()
-            )
-            .cloned()
-            .collect()
-    ));
+        .map(|v| v.to_string())
+        .chain(
+            webhook_core::vendors::ALL
+                .iter()
+                .map(|v| fanout_variable(v)),
+        )
+        .collect();
+    assert!(reads.is_subset(&republisher), "{reads:?} {republisher:?}");
+    assert!(republisher.is_subset(&global.union(&reads).cloned().collect()));
 }
 
 #[test]
@@ -281,7 +278,7 @@ async fn the_table_the_tests_create_is_the_table_the_template_declares() {
     assert_eq!(created_indexes, declared_indexes);
     assert_eq!(
         declared["TimeToLiveSpecification"]["AttributeName"],
-        webhook_core::store::ATTR_EXPIRES_AT
+        webhook_core::claims::ATTR_EXPIRES_AT
     );
     assert_eq!(declared["BillingMode"], "PAY_PER_REQUEST");
 }
@@ -368,15 +365,41 @@ fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
 }
 
 #[test]
-fn the_lambda_timeout_fits_the_sdk_budget_and_the_in_flight_window() {
-    use webhook_core::aws::OPERATION_TIMEOUT;
-    use webhook_core::pipeline::IN_FLIGHT_WINDOW;
+fn the_lambda_timeout_outlasts_every_delivery_deadline_and_a_lease_outlasts_the_timeout() {
+    use webhook_core::claims::LEASE;
+    use webhook_core::config::{DEFAULT_DELIVERY_DEADLINE_MS, DELIVERY_DEADLINE_MS_RANGE};
     let template = template();
-    let timeout = template["Globals"]["Function"]["Timeout"].as_u64().unwrap();
-    let worst_delivery = 3 * OPERATION_TIMEOUT.as_secs();
-    assert!(timeout > worst_delivery, "a delivery's three AWS calls ({worst_delivery} s) must end before the Lambda timeout ({timeout} s)");
+    let timeout_ms = template["Globals"]["Function"]["Timeout"].as_u64().unwrap() * 1000;
+    let parameter = &template["Parameters"]["DeliveryDeadlineMs"];
+    let range = parameter["MinValue"].as_u64().unwrap()..=parameter["MaxValue"].as_u64().unwrap();
+    assert_eq!(
+        range, DELIVERY_DEADLINE_MS_RANGE,
+        "the template allows what the code does"
+    );
+    assert_eq!(
+        parameter["Default"].as_u64(),
+        Some(DEFAULT_DELIVERY_DEADLINE_MS)
+    );
     assert!(
-        i64::try_from(timeout).unwrap() < IN_FLIGHT_WINDOW.whole_seconds(),
+        *range.end() < timeout_ms,
+        "the longest deadline ({} ms) must end before the Lambda timeout ({timeout_ms} ms)",
+        range.end()
+    );
+    assert!(
+        i128::from(timeout_ms) < LEASE.whole_milliseconds(),
         "a live delivery must never outlast its lease"
     );
+}
+
+#[test]
+fn the_republisher_routes_each_vendor_as_its_function_does() {
+    let template = template();
+    let functions = functions(&template);
+    let republisher = &functions["RepublisherFunction"]["Properties"]["Environment"]["Variables"];
+    for vendor in VENDORS {
+        let fanout =
+            &functions[vendor.function]["Properties"]["Environment"]["Variables"]["FANOUT"];
+        let variable = fanout_variable(vendor.name);
+        assert_eq!(&republisher[variable.as_str()], fanout, "{variable}");
+    }
 }

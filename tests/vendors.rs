@@ -3,15 +3,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
-
 use serde_json::json;
+use webhook_core::claims::MemoryStore;
 use webhook_core::clock::SystemClock;
 use webhook_core::config::{AUTH_SCHEME, EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS};
-use webhook_core::fanout::MemoryPublisher;
+use webhook_core::fanout::{MemoryPublisher, ATTRIBUTE_EVENT_TYPE};
 use webhook_core::http::respond;
 use webhook_core::pipeline::Pipeline;
-use webhook_core::store::MemoryStore;
 use webhook_core::vendors::revo_xef::RevoXef;
 use webhook_core::vendors::service_order_hub::ServiceOrderHub;
 use webhook_core::vendors::wayke::Wayke;
@@ -24,9 +22,9 @@ const QUEUE: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/events";
 const SECRETS: &str = "hub-user:s3cret-current,hub-user:s3cret-old";
 
 struct Harness<V> {
-    pipeline: Pipeline<V, Arc<MemoryStore>, Arc<MemoryPublisher>, SystemClock>,
-    store: Arc<MemoryStore>,
-    queue: Arc<MemoryPublisher>,
+    pipeline: Pipeline<V, MemoryStore, MemoryPublisher, SystemClock>,
+    store: MemoryStore,
+    queue: MemoryPublisher,
     scheme: Scheme,
 }
 
@@ -42,8 +40,8 @@ fn harness<V: Vendor>(vendor: V, auth_scheme: Option<&str>) -> Harness<V> {
     }
     let config = vendor_config(&vendor, &variables);
     let scheme = config.verifier.scheme().clone();
-    let store = Arc::new(MemoryStore::new());
-    let queue = Arc::new(MemoryPublisher::with_queues(&[QUEUE]));
+    let store = MemoryStore::new();
+    let queue = MemoryPublisher::with_queues(&[QUEUE]);
     let pipeline = Pipeline::new(vendor, config, store.clone(), queue.clone(), SystemClock);
     Harness {
         pipeline,
@@ -59,7 +57,7 @@ impl<V: Vendor> Harness<V> {
         self.queue
             .sent(QUEUE)
             .into_iter()
-            .map(|m| m.event_type)
+            .filter_map(|m| m.attribute(ATTRIBUTE_EVENT_TYPE).map(String::from))
             .collect()
     }
 

@@ -4,16 +4,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
-use std::path::Path;
-use std::sync::Arc;
-
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use lambda_http::http::{HeaderMap, HeaderValue};
+use std::path::Path;
+use webhook_core::claims::MemoryStore;
 use webhook_core::clock::FixedClock;
 use webhook_core::config::Config;
 use webhook_core::fanout::MemoryPublisher;
 use webhook_core::pipeline::{Inbound, Pipeline};
-use webhook_core::store::MemoryStore;
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_core::vendors::revo_xef::RevoXef;
 use webhook_core::vendors::service_order_hub::ServiceOrderHub;
@@ -61,11 +59,10 @@ fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, rou
     let mut headers = HeaderMap::new();
     headers.insert(name, HeaderValue::from_str(&value).unwrap());
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
-    let clock = Arc::new(FixedClock::at(
-        time::macros::datetime!(2026-11-23 12:00:00 UTC),
-    ));
+    let clock = FixedClock::at(time::macros::datetime!(2026-11-23 12:00:00 UTC));
     c.bench_function(
         &format!("{}/{event} ({} bytes)", vendor.name(), body.len()),
         |b| {
@@ -74,7 +71,7 @@ fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, rou
                     // A fresh store per iteration: every delivery is a new event.
                     let store = MemoryStore::new();
                     let queue = MemoryPublisher::with_queues(&[QUEUE]);
-                    Pipeline::new(vendor, config.clone(), store, queue, Arc::clone(&clock))
+                    Pipeline::new(vendor, config.clone(), store, queue, clock.clone())
                 },
                 |pipeline| {
                     let inbound = Inbound {

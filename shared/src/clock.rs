@@ -1,9 +1,12 @@
 //! The injected clock: the pipeline asks it for "now", so time logic (TTL, expiry, timestamps)
 //! is tested with a clock the test controls.
 
-use std::sync::Mutex;
-
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
+#[cfg(any(test, feature = "test-util"))]
+use {
+    std::sync::{Arc, Mutex},
+    time::Duration,
+};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync {
@@ -20,13 +23,16 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until told to move.
-#[derive(Debug)]
-pub struct FixedClock(Mutex<OffsetDateTime>);
+/// A clock that stands still until told to move. A handle: clones share the same time. For
+/// tests only (`test-util`).
+#[cfg(any(test, feature = "test-util"))]
+#[derive(Debug, Clone)]
+pub struct FixedClock(Arc<Mutex<OffsetDateTime>>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl FixedClock {
     pub fn at(now: OffsetDateTime) -> Self {
-        Self(Mutex::new(now))
+        Self(Arc::new(Mutex::new(now)))
     }
 
     pub fn advance(&self, by: Duration) {
@@ -38,6 +44,7 @@ impl FixedClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
         *self
@@ -47,22 +54,16 @@ impl Clock for FixedClock {
     }
 }
 
-impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
-    fn now(&self) -> OffsetDateTime {
-        (**self).now()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use time::macros::datetime;
+    use time::Duration;
 
     #[test]
-    fn a_fixed_clock_moves_only_when_told_and_shares_through_arc() {
-        let clock = Arc::new(FixedClock::at(datetime!(2026-11-23 12:00:00 UTC)));
-        let shared = Arc::clone(&clock);
+    fn a_fixed_clock_moves_only_when_told_and_clones_share_it() {
+        let clock = FixedClock::at(datetime!(2026-11-23 12:00:00 UTC));
+        let shared = clock.clone();
         assert_eq!(shared.now(), datetime!(2026-11-23 12:00:00 UTC));
         clock.advance(Duration::seconds(61));
         assert_eq!(shared.now(), datetime!(2026-11-23 12:01:01 UTC));

@@ -1,7 +1,9 @@
 //! Configuration from the environment, validated at start-up: a missing or invalid variable
 //! stops the function with a message naming it (and never showing a secret).
 
-use crate::fanout::Routes;
+use std::time::Duration;
+
+use crate::fanout::{Routes, RoutesError, Routing};
 use crate::vendors::{Authentication, Vendor};
 use crate::verify::{Scheme, Secrets, Verifier};
 
@@ -11,18 +13,28 @@ pub const WEBHOOK_SECRETS: &str = "WEBHOOK_SECRETS";
 pub const AUTH_SCHEME: &str = "AUTH_SCHEME";
 pub const DEDUPE_TTL_DAYS: &str = "DEDUPE_TTL_DAYS";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+pub const DELIVERY_DEADLINE_MS: &str = "DELIVERY_DEADLINE_MS";
 
 /// Every variable a vendor function reads (`AUTH_SCHEME` only where the scheme is configurable).
-pub const VENDOR_VARIABLES: [&str; 6] = [
+pub const VENDOR_VARIABLES: [&str; 7] = [
     EVENTS_TABLE,
     FANOUT,
     WEBHOOK_SECRETS,
     AUTH_SCHEME,
     DEDUPE_TTL_DAYS,
     MAX_BODY_BYTES,
+    DELIVERY_DEADLINE_MS,
 ];
-/// Every variable the republisher reads.
-pub const REPUBLISHER_VARIABLES: [&str; 1] = [EVENTS_TABLE];
+
+/// Every variable the republisher reads: these, and [`fanout_variable`] of every vendor.
+pub const REPUBLISHER_VARIABLES: [&str; 3] = [EVENTS_TABLE, DEDUPE_TTL_DAYS, DELIVERY_DEADLINE_MS];
+
+/// The republisher's routing variable for `vendor`: `FANOUT_` and the vendor's name in upper
+/// case with `_` for `-` (`FANOUT_SERVICE_ORDER_HUB`). Same rules as the vendor function's
+/// `FANOUT`, and the same value.
+pub fn fanout_variable(vendor: &str) -> String {
+    format!("{FANOUT}_{}", vendor.to_ascii_uppercase().replace('-', "_"))
+}
 
 /// Claims are kept this many days unless `DEDUPE_TTL_DAYS` says otherwise.
 pub const DEFAULT_DEDUPE_TTL_DAYS: u32 = 7;
@@ -35,6 +47,14 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 /// message attributes included, so 8 KiB are kept for those. (Bodies this large are stored
 /// compressed, and refused with 413 if even compressed they would not fit a DynamoDB item.)
 pub const LARGEST_MAX_BODY_BYTES: usize = 1024 * 1024 - 8 * 1024;
+/// A delivery is answered within this many milliseconds unless `DELIVERY_DEADLINE_MS` says
+/// otherwise: 4 s, so the answer reaches a vendor that waits 5 s (Revo Xef) with a second to
+/// spare for the network, API Gateway and a cold start.
+pub const DEFAULT_DELIVERY_DEADLINE_MS: u64 = 4000;
+/// The range of `DELIVERY_DEADLINE_MS`. The largest stays below the vendor functions' Lambda
+/// timeout (10 s in template.yaml), which stays below a claim's lease (30 s,
+/// [`crate::claims::LEASE`]): a live delivery never loses its claim.
+pub const DELIVERY_DEADLINE_MS_RANGE: std::ops::RangeInclusive<u64> = 100..=8000;
 
 /// Everything a vendor function needs besides its AWS clients.
 #[derive(Debug, Clone)]
@@ -45,6 +65,19 @@ pub struct Config {
     pub verifier: Verifier,
     pub dedupe_ttl_days: u32,
     pub max_body_bytes: usize,
+    /// Every delivery is answered within this.
+    pub delivery_deadline: Duration,
+}
+
+/// Everything the republisher needs besides its AWS clients.
+#[derive(Debug, Clone)]
+pub struct RepublisherConfig {
+    pub table: String,
+    /// The routing of every vendor it sweeps.
+    pub routing: Routing,
+    pub dedupe_ttl_days: u32,
+    /// What one claim may take, as for a delivery.
+    pub claim_deadline: Duration,
 }
 
 /// A variable that is missing or invalid. The message names the variable and why, never its
@@ -52,21 +85,87 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0} is not set")]
-    Missing(&'static str),
+    Missing(String),
     #[error("{variable} is invalid: {reason}")]
-    Invalid {
-        variable: &'static str,
-        reason: String,
-    },
+    Invalid { variable: String, reason: String },
 }
 
-/// The table, the only variable the republisher reads (it publishes to the queues each claim
-/// recorded, so it needs no `FANOUT`).
-pub fn events_table(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    lookup(EVENTS_TABLE)
-        .map(|table| table.trim().to_string())
-        .filter(|table| !table.is_empty())
-        .ok_or(ConfigError::Missing(EVENTS_TABLE))
+/// A value that is set and not blank.
+fn present(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name).filter(|value| !value.trim().is_empty())
+}
+
+fn required(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String, ConfigError> {
+    present(lookup, name).ok_or_else(|| ConfigError::Missing(name.to_string()))
+}
+
+fn invalid(variable: &str, reason: impl ToString) -> ConfigError {
+    ConfigError::Invalid {
+        variable: variable.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A whole number in `range` from variable `name`, `default` when unset.
+fn number_in<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+    unit: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match present(lookup, name) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|number| range.contains(number))
+            .ok_or_else(|| {
+                invalid(
+                    name,
+                    format!(
+                        "expected a whole number of {unit} from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            }),
+    }
+}
+
+fn table(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    required(lookup, EVENTS_TABLE).map(|table| table.trim().to_string())
+}
+
+fn routes(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Routes, ConfigError> {
+    required(lookup, name)?
+        .parse()
+        .map_err(|error: RoutesError| invalid(name, error))
+}
+
+fn dedupe_ttl_days(lookup: &impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    number_in(
+        lookup,
+        DEDUPE_TTL_DAYS,
+        1..=MAX_DEDUPE_TTL_DAYS,
+        DEFAULT_DEDUPE_TTL_DAYS,
+        "days",
+    )
+}
+
+fn delivery_deadline(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    number_in(
+        lookup,
+        DELIVERY_DEADLINE_MS,
+        DELIVERY_DEADLINE_MS_RANGE,
+        DEFAULT_DELIVERY_DEADLINE_MS,
+        "milliseconds",
+    )
+    .map(Duration::from_millis)
 }
 
 impl Config {
@@ -80,53 +179,53 @@ impl Config {
         vendor: &impl Vendor,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let present = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
-        let required = |name: &'static str| present(name).ok_or(ConfigError::Missing(name));
-        let invalid = |variable: &'static str| {
-            move |reason: String| ConfigError::Invalid { variable, reason }
-        };
-
-        let table = events_table(&lookup)?;
-        let routes: Routes = required(FANOUT)?
-            .parse()
-            .map_err(|e: crate::fanout::RoutesError| invalid(FANOUT)(e.to_string()))?;
-        let secrets = Secrets::parse_list(&required(WEBHOOK_SECRETS)?)
-            .map_err(|e| invalid(WEBHOOK_SECRETS)(e.to_string()))?;
-        let scheme = scheme(vendor, present(AUTH_SCHEME))?;
-        let verifier =
-            Verifier::new(scheme, secrets).map_err(|e| invalid(WEBHOOK_SECRETS)(e.to_string()))?;
-        let dedupe_ttl_days = match present(DEDUPE_TTL_DAYS) {
-            None => DEFAULT_DEDUPE_TTL_DAYS,
-            Some(days) => days
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|days| (1..=MAX_DEDUPE_TTL_DAYS).contains(days))
-                .ok_or_else(|| {
-                    invalid(DEDUPE_TTL_DAYS)(format!(
-                        "expected a whole number of days from 1 to {MAX_DEDUPE_TTL_DAYS}"
-                    ))
-                })?,
-        };
-        let max_body_bytes = match present(MAX_BODY_BYTES) {
-            None => DEFAULT_MAX_BODY_BYTES,
-            Some(bytes) => bytes
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|bytes| (1..=LARGEST_MAX_BODY_BYTES).contains(bytes))
-                .ok_or_else(|| {
-                    invalid(MAX_BODY_BYTES)(format!(
-                        "expected a number of bytes from 1 to {LARGEST_MAX_BODY_BYTES}"
-                    ))
-                })?,
-        };
+        let table = table(&lookup)?;
+        let routes = routes(&lookup, FANOUT)?;
+        let secrets = Secrets::parse_list(&required(&lookup, WEBHOOK_SECRETS)?)
+            .map_err(|e| invalid(WEBHOOK_SECRETS, e))?;
+        let scheme = scheme(vendor, present(&lookup, AUTH_SCHEME))?;
+        let verifier = Verifier::new(scheme, secrets).map_err(|e| invalid(WEBHOOK_SECRETS, e))?;
         Ok(Self {
             table,
             routes,
             verifier,
-            dedupe_ttl_days,
-            max_body_bytes,
+            dedupe_ttl_days: dedupe_ttl_days(&lookup)?,
+            max_body_bytes: number_in(
+                &lookup,
+                MAX_BODY_BYTES,
+                1..=LARGEST_MAX_BODY_BYTES,
+                DEFAULT_MAX_BODY_BYTES,
+                "bytes",
+            )?,
+            delivery_deadline: delivery_deadline(&lookup)?,
+        })
+    }
+}
+
+impl RepublisherConfig {
+    /// Reads the republisher's configuration, for `vendors`, from the process environment.
+    pub fn from_env(vendors: &[&str]) -> Result<Self, ConfigError> {
+        Self::from_lookup(vendors, |name| std::env::var(name).ok())
+    }
+
+    /// Reads it through `lookup`: every vendor needs its routing variable.
+    pub fn from_lookup(
+        vendors: &[&str],
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let table = table(&lookup)?;
+        let routing = vendors
+            .iter()
+            .try_fold(Routing::default(), |routing, vendor| {
+                Ok::<_, ConfigError>(
+                    routing.with(vendor, routes(&lookup, &fanout_variable(vendor))?),
+                )
+            })?;
+        Ok(Self {
+            table,
+            routing,
+            dedupe_ttl_days: dedupe_ttl_days(&lookup)?,
+            claim_deadline: delivery_deadline(&lookup)?,
         })
     }
 }
@@ -134,21 +233,16 @@ impl Config {
 /// The scheme: the vendor's fixed one, or `AUTH_SCHEME` where the vendor lets users choose.
 fn scheme(vendor: &impl Vendor, configured: Option<String>) -> Result<Scheme, ConfigError> {
     let parsed = configured
-        .map(|text| {
-            text.parse::<Scheme>().map_err(|e| ConfigError::Invalid {
-                variable: AUTH_SCHEME,
-                reason: e.to_string(),
-            })
-        })
+        .map(|text| text.parse::<Scheme>().map_err(|e| invalid(AUTH_SCHEME, e)))
         .transpose()?;
     match (vendor.authentication(), parsed) {
         (Authentication::Configurable { default }, parsed) => Ok(parsed.unwrap_or(default)),
         (Authentication::Fixed(fixed), None) => Ok(fixed),
         (Authentication::Fixed(fixed), Some(parsed)) if parsed == fixed => Ok(fixed),
-        (Authentication::Fixed(fixed), Some(_)) => Err(ConfigError::Invalid {
-            variable: AUTH_SCHEME,
-            reason: format!("{} only supports {fixed}; leave it unset", vendor.name()),
-        }),
+        (Authentication::Fixed(fixed), Some(_)) => Err(invalid(
+            AUTH_SCHEME,
+            format!("{} only supports {fixed}; leave it unset", vendor.name()),
+        )),
     }
 }
 
@@ -177,6 +271,7 @@ mod tests {
         let config = Config::from_lookup(&CycleSoftware, lookup(&VALID)).unwrap();
         assert_eq!(config.table, "events");
         assert_eq!(config.dedupe_ttl_days, DEFAULT_DEDUPE_TTL_DAYS);
+        assert_eq!(config.delivery_deadline, Duration::from_millis(4000));
         assert_eq!(
             config.verifier.scheme().to_string(),
             "hmac-sha256:x-cyclesoftware-signature"
@@ -197,13 +292,13 @@ mod tests {
                 .collect();
             assert_eq!(
                 Config::from_lookup(&CycleSoftware, lookup(&pairs)).unwrap_err(),
-                ConfigError::Missing(missing)
+                ConfigError::Missing(missing.to_string())
             );
             let mut blank = pairs.clone();
             blank.push((missing, "  "));
             assert_eq!(
                 Config::from_lookup(&CycleSoftware, lookup(&blank)).unwrap_err(),
-                ConfigError::Missing(missing)
+                ConfigError::Missing(missing.to_string())
             );
         }
     }
@@ -220,6 +315,9 @@ mod tests {
             (AUTH_SCHEME, "rot13"),
             (MAX_BODY_BYTES, "0"),
             (MAX_BODY_BYTES, "2000000"),
+            (DELIVERY_DEADLINE_MS, "99"),
+            (DELIVERY_DEADLINE_MS, "8001"),
+            (DELIVERY_DEADLINE_MS, "4s"),
         ];
         for (variable, value) in cases {
             let mut pairs = VALID.to_vec();
@@ -227,7 +325,7 @@ mod tests {
             pairs.push((variable, value));
             let error = Config::from_lookup(&CycleSoftware, lookup(&pairs)).unwrap_err();
             assert!(
-                matches!(error, ConfigError::Invalid { variable: v, .. } if v == variable),
+                matches!(&error, ConfigError::Invalid { variable: v, .. } if v == variable),
                 "{error}"
             );
             let message = error.to_string();
@@ -252,5 +350,46 @@ mod tests {
                 .dedupe_ttl_days,
             30
         );
+    }
+
+    #[test]
+    fn the_republisher_needs_the_routing_of_every_vendor() {
+        assert_eq!(
+            fanout_variable("service-order-hub"),
+            "FANOUT_SERVICE_ORDER_HUB"
+        );
+        let vendors = ["wayke", "revo-xef"];
+        let pairs = [
+            (EVENTS_TABLE, "events"),
+            ("FANOUT_WAYKE", "*=https://sqs.eu-west-1.amazonaws.com/1/w"),
+            (
+                "FANOUT_REVO_XEF",
+                "order.*=https://sqs.eu-west-1.amazonaws.com/1/r",
+            ),
+            (DELIVERY_DEADLINE_MS, "2500"),
+        ];
+        let config = RepublisherConfig::from_lookup(&vendors, lookup(&pairs)).unwrap();
+        assert_eq!(
+            config.routing.queues_for("revo-xef", "order.created"),
+            Some(vec!["https://sqs.eu-west-1.amazonaws.com/1/r".to_string()])
+        );
+        assert_eq!(config.claim_deadline, Duration::from_millis(2500));
+        assert_eq!(config.dedupe_ttl_days, DEFAULT_DEDUPE_TTL_DAYS);
+        let without_revo: Vec<_> = pairs
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "FANOUT_REVO_XEF")
+            .collect();
+        assert_eq!(
+            RepublisherConfig::from_lookup(&vendors, lookup(&without_revo)).unwrap_err(),
+            ConfigError::Missing("FANOUT_REVO_XEF".into())
+        );
+        let mut broken = pairs.to_vec();
+        broken.push(("FANOUT_WAYKE", "nonsense"));
+        broken.retain(|(k, v)| *k != "FANOUT_WAYKE" || *v == "nonsense");
+        assert!(matches!(
+            RepublisherConfig::from_lookup(&vendors, lookup(&broken)).unwrap_err(),
+            ConfigError::Invalid { variable, .. } if variable == "FANOUT_WAYKE"
+        ));
     }
 }

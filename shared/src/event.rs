@@ -6,6 +6,8 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::limits;
+
 /// What classification extracts from a verified body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classified {
@@ -38,7 +40,8 @@ pub struct Event {
     pub occurred_at: Option<String>,
     /// The vendor account that sent the event, when known.
     pub account: Option<String>,
-    /// FIFO `MessageGroupId`: the vendor and, where known, the entity.
+    /// FIFO `MessageGroupId`: the vendor and, where known, the entity, within SQS's rules
+    /// ([`limits::group_id`]).
     pub message_group: String,
     /// The verified body, exactly as received.
     pub payload: String,
@@ -52,19 +55,16 @@ impl Event {
         received_at: OffsetDateTime,
         payload: String,
     ) -> Self {
-        let message_group = match &classified.entity {
-            Some(entity) => format!("{vendor}:{entity}"),
-            None => vendor.to_string(),
-        };
+        let dedupe_key = limits::dedupe_key(classified.dedupe_key);
         Self {
-            id: event_id(vendor, &classified.dedupe_key),
+            id: event_id(vendor, &dedupe_key),
             vendor: vendor.to_string(),
             event_type: classified.event_type,
-            dedupe_key: classified.dedupe_key,
+            dedupe_key,
             received_at: rfc3339(received_at),
             occurred_at: classified.occurred_at.map(rfc3339),
+            message_group: limits::group_id(vendor, classified.entity.as_deref()),
             account: classified.account,
-            message_group,
             payload,
         }
     }

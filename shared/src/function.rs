@@ -2,15 +2,20 @@
 //! (without touching the network), the pipeline or the republisher, and the Lambda runtime loop.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::claims::DynamoStore;
 use crate::clock::SystemClock;
-use crate::config::{events_table, Config, ConfigError};
+use crate::config::{Config, ConfigError, RepublisherConfig};
+use crate::deadline::Deadline;
 use crate::fanout::SqsPublisher;
 use crate::pipeline::Pipeline;
 use crate::republish::Republisher;
-use crate::store::DynamoStore;
 use crate::vendors::{self, Vendor};
 use crate::{aws, http};
+
+/// What the republisher keeps of its invocation's time to write its report and metrics.
+pub const REPUBLISHER_MARGIN: Duration = Duration::from_secs(5);
 
 /// Why a function stopped.
 #[derive(Debug, thiserror::Error)]
@@ -35,24 +40,27 @@ pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
         .map_err(|error| ServeError::Runtime(error.to_string()))
 }
 
-/// Serves the republisher: scheduled sweeps and operators' replay requests.
+/// Serves the republisher: scheduled sweeps and operators' replay requests, each within the
+/// invocation's time less [`REPUBLISHER_MARGIN`].
 pub async fn serve_republisher() -> Result<(), ServeError> {
-    let table = events_table(|name| std::env::var(name).ok())?;
+    let config = RepublisherConfig::from_env(&vendors::ALL)?;
     let sdk = aws::load_sdk_config().await;
-    let store = DynamoStore::new(aws::dynamodb(&sdk), table);
+    let store = DynamoStore::new(aws::dynamodb(&sdk), config.table.clone());
     let publisher = SqsPublisher::new(aws::sqs(&sdk));
     let republisher = Arc::new(Republisher::new(
         store,
         publisher,
         SystemClock,
+        config,
         &vendors::ALL,
     ));
     Box::pin(lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let republisher = Arc::clone(&republisher);
+            let budget = Deadline::after(time_left(event.context.deadline));
             async move {
                 republisher
-                    .run(event.payload)
+                    .run(event.payload, budget)
                     .await
                     .map_err(lambda_runtime::Error::from)
             }
@@ -60,4 +68,16 @@ pub async fn serve_republisher() -> Result<(), ServeError> {
     )))
     .await
     .map_err(|error| ServeError::Runtime(error.to_string()))
+}
+
+/// The time left before `deadline_ms` (epoch milliseconds, as the runtime gives it) less the
+/// margin.
+fn time_left(deadline_ms: u64) -> Duration {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_millis())
+        .unwrap_or_default();
+    let left = u128::from(deadline_ms).saturating_sub(now_ms);
+    Duration::from_millis(u64::try_from(left).unwrap_or(u64::MAX))
+        .saturating_sub(REPUBLISHER_MARGIN)
 }

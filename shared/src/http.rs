@@ -9,11 +9,11 @@ use lambda_http::http::{header::CONTENT_TYPE, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
+use crate::claims::{ClaimError, ClaimStore, StoreError};
 use crate::clock::Clock;
 use crate::fanout::Publisher;
 use crate::metrics::{self, Unit};
 use crate::pipeline::{Inbound, Outcome, Pipeline, PipelineError, Receipt};
-use crate::store::{ClaimStore, StoreError};
 use crate::vendors::{ClassifyError, Vendor};
 
 /// Serves `pipeline` as a Lambda function behind API Gateway until the runtime stops it.
@@ -117,15 +117,31 @@ fn schema_drift<V: Vendor>(
 /// Why a delivery was rejected, as the `Reason` dimension of the `Rejected` metric.
 pub fn rejection_reason(error: &PipelineError) -> &'static str {
     match error {
-        PipelineError::TooLarge { .. }
-        | PipelineError::Store(StoreError::PayloadTooLarge { .. }) => "too_large",
+        PipelineError::TooLarge { .. } => "too_large",
         PipelineError::Unauthenticated(_) => "unauthenticated",
         PipelineError::Invalid(ClassifyError::UnknownEventType) => "unknown_route",
         PipelineError::Invalid(_) => "invalid_body",
         PipelineError::Stale { .. } => "stale",
-        PipelineError::Store(_) => "store_unavailable",
-        PipelineError::Publish(_) => "publish_unavailable",
+        PipelineError::Claim(error) if too_large(error) => "too_large",
+        PipelineError::Claim(error) if publishing(error) => "publish_unavailable",
+        PipelineError::Claim(_) => "store_unavailable",
     }
+}
+
+/// A claim refused before any write because its payload or message would not fit.
+fn too_large(error: &ClaimError) -> bool {
+    matches!(
+        error,
+        ClaimError::Store(StoreError::PayloadTooLarge { .. }) | ClaimError::MessageTooLarge { .. }
+    )
+}
+
+/// A claim left unfinished because SQS failed or ran out of time: the rest is the store's.
+fn publishing(error: &ClaimError) -> bool {
+    matches!(
+        error,
+        ClaimError::Publish(_) | ClaimError::OutOfTime { step: "publish" }
+    )
 }
 
 /// The EMF lines of one delivery: counters per vendor and in total, and for a rejection its
@@ -147,13 +163,13 @@ pub fn delivery_metrics(
         ("Rejected", flag(result.is_err()), Unit::Count),
         (
             "PublishFailures",
-            flag(matches!(result, Err(PipelineError::Publish(_)))),
+            flag(matches!(result, Err(PipelineError::Claim(error)) if publishing(error))),
             Unit::Count,
         ),
         (
             "StoreFailures",
             flag(
-                matches!(result, Err(PipelineError::Store(error)) if !matches!(error, StoreError::PayloadTooLarge { .. })),
+                matches!(result, Err(PipelineError::Claim(error)) if !publishing(error) && !too_large(error)),
             ),
             Unit::Count,
         ),
@@ -191,14 +207,12 @@ pub fn delivery_metrics(
 pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
     match result {
         Ok(_) => StatusCode::OK,
-        Err(
-            PipelineError::TooLarge { .. }
-            | PipelineError::Store(StoreError::PayloadTooLarge { .. }),
-        ) => StatusCode::PAYLOAD_TOO_LARGE,
+        Err(PipelineError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        Err(PipelineError::Claim(error)) if too_large(error) => StatusCode::PAYLOAD_TOO_LARGE,
         Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
         Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
         Err(PipelineError::Invalid(_) | PipelineError::Stale { .. }) => StatusCode::BAD_REQUEST,
-        Err(PipelineError::Store(_) | PipelineError::Publish(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        Err(PipelineError::Claim(_)) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -209,14 +223,14 @@ fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
         Err(PipelineError::TooLarge { limit, .. }) => {
             json!({ "error": format!("the body is larger than {limit} bytes") })
         }
-        Err(PipelineError::Store(StoreError::PayloadTooLarge { .. })) => {
+        Err(PipelineError::Claim(error)) if too_large(error) => {
             json!({ "error": "the body is too large to store" })
         }
         Err(PipelineError::Unauthenticated(_)) => json!({ "error": "unauthorized" }),
         // Classification messages name a field and a rule, never a value from the body.
         Err(PipelineError::Invalid(error)) => json!({ "error": error.to_string() }),
         Err(error @ PipelineError::Stale { .. }) => json!({ "error": error.to_string() }),
-        Err(PipelineError::Store(_) | PipelineError::Publish(_)) => {
+        Err(PipelineError::Claim(_)) => {
             json!({ "error": "temporarily unavailable, please retry" })
         }
     }
@@ -247,7 +261,6 @@ mod tests {
             dedupe_key: "k".into(),
             secret_index: 0,
             published: 0,
-            reused_key: false,
         };
         let internal = "table events-prod in eu-west-1: AccessDenied";
         let cases: Vec<(Result<Receipt, PipelineError>, u16, serde_json::Value)> = vec![
@@ -277,18 +290,28 @@ mod tests {
                 json!({"error": "unknown event type"}),
             ),
             (
-                Err(StoreError::Unavailable(internal.into()).into()),
+                Err(ClaimError::from(StoreError::Unavailable(internal.into())).into()),
                 503,
                 json!({"error": "temporarily unavailable, please retry"}),
             ),
             (
-                Err(PublishError {
+                Err(ClaimError::from(PublishError {
                     queue: internal.into(),
                     reason: internal.into(),
-                }
+                })
                 .into()),
                 503,
                 json!({"error": "temporarily unavailable, please retry"}),
+            ),
+            (
+                Err(ClaimError::OutOfTime { step: "claim" }.into()),
+                503,
+                json!({"error": "temporarily unavailable, please retry"}),
+            ),
+            (
+                Err(ClaimError::MessageTooLarge { size: 2_000_000 }.into()),
+                413,
+                json!({"error": "the body is too large to store"}),
             ),
         ];
         for (result, status, body) in cases {
@@ -320,7 +343,6 @@ mod tests {
             dedupe_key: "k".into(),
             secret_index: 1,
             published: 1,
-            reused_key: false,
         };
         let lines = delivery_metrics(
             "cyclesoftware",
@@ -388,19 +410,37 @@ mod tests {
             ),
             (PipelineError::Stale { days: 7 }, "stale", "Rejected", 1.0),
             (
-                PipelineError::Publish(PublishError {
+                PipelineError::Claim(ClaimError::Publish(PublishError {
                     queue: "q".into(),
                     reason: "r".into(),
-                }),
+                })),
                 "publish_unavailable",
                 "PublishFailures",
                 1.0,
             ),
             (
-                PipelineError::Store(StoreError::Unavailable("x".into())),
+                PipelineError::Claim(ClaimError::OutOfTime { step: "publish" }),
+                "publish_unavailable",
+                "PublishFailures",
+                1.0,
+            ),
+            (
+                PipelineError::Claim(StoreError::Unavailable("x".into()).into()),
                 "store_unavailable",
                 "StoreFailures",
                 1.0,
+            ),
+            (
+                PipelineError::Claim(ClaimError::OutOfTime { step: "settle" }),
+                "store_unavailable",
+                "StoreFailures",
+                1.0,
+            ),
+            (
+                PipelineError::Claim(ClaimError::MessageTooLarge { size: 2_000_000 }),
+                "too_large",
+                "StoreFailures",
+                0.0,
             ),
             (
                 PipelineError::TooLarge { size: 2, limit: 1 },

@@ -1,17 +1,18 @@
 //! `webhook-core`: everything the webhook functions share — verification, the event model,
-//! vendor models, the claim store, fan-out, the pipeline and its HTTP edge.
+//! vendor models, the claim lifecycle, fan-out, the pipeline and its HTTP edge.
 
 pub mod aws;
+pub mod claims;
 pub mod clock;
-pub mod completion;
 pub mod config;
+pub mod deadline;
 pub mod event;
 pub mod fanout;
 pub mod function;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod pipeline;
 pub mod republish;
-pub mod store;
 pub mod vendors;
 pub mod verify;

@@ -2,32 +2,30 @@
 //!
 //! Each step takes what the previous produced. Nothing is parsed before the raw body is verified
 //! and nothing touches the store or the queues before classification succeeded, so a forged or
-//! malformed request changes nothing.
+//! malformed request changes nothing. The claim's states and who may change them are the
+//! business of [`crate::claims`]; this module decides what a delivery is answered.
 //!
-//! Redeliveries. A claim carries a lease: the delivery that made it is presumed to be publishing
-//! it until the lease ends ([`IN_FLIGHT_WINDOW`], longer than a delivery can run). A redelivery
-//! that finds the claim PUBLISHED, or RECEIVED under a live lease, is answered `duplicate` and
-//! publishes nothing: the first delivery finishes it, or, if that one fails, its own retry or
-//! the republisher does once the lease has lapsed (a failed delivery releases the lease at once).
-//! A redelivery that finds a lapsed lease takes the claim over with one conditional write, so
-//! only one party publishes, and sends only to the queues that miss the message.
+//! Redeliveries. A redelivery that finds the event's claim PUBLISHED, or RECEIVED and still
+//! leased to the delivery working on it, is answered `duplicate` and publishes nothing: that
+//! delivery finishes it, or, if it fails, its own retry or the republisher does once the lease
+//! has lapsed (a failed delivery releases its lease at once). A redelivery that finds a lapsed
+//! lease takes the claim over and sends only to the queues that miss the message.
+//!
+//! Time. Every delivery runs under one [`Deadline`] (`DELIVERY_DEADLINE_MS`): each AWS call
+//! gets what is left of it, and a delivery out of time answers 503, leaving its claim for the
+//! vendor's retry or the republisher.
 
 use lambda_http::http::HeaderMap;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
+use crate::claims::{ClaimError, ClaimStore, Claimed, Claims, LeaseToken};
 use crate::clock::Clock;
-use crate::completion::{complete, CompletionError};
 use crate::config::Config;
+use crate::deadline::Deadline;
 use crate::event::{body_digest, Classified, Event};
-use crate::fanout::{PublishError, Publisher, Routes};
-use crate::store::{Claim, ClaimOutcome, ClaimStatus, ClaimStore, StoreError, StoredClaim};
+use crate::fanout::{Publisher, Routing};
 use crate::vendors::{ClassifyError, Delivery, Vendor};
 use crate::verify::{Verifier, VerifyError};
-
-/// How long a delivery holds the claim it made. Longer than a delivery can run (three AWS calls
-/// of at most 5 s each, inside a Lambda timeout that must stay below this), so a live delivery
-/// never loses its claim to a redelivery or the republisher.
-pub const IN_FLIGHT_WINDOW: Duration = Duration::seconds(60);
 
 /// A delivery as it arrived.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +42,8 @@ pub struct Inbound<'a> {
 pub enum Outcome {
     /// First delivery of the event: claimed, published, settled.
     Accepted,
-    /// The event was claimed before. If that claim was still RECEIVED it has now been published
-    /// and settled.
+    /// The event was claimed before. If that claim was unfinished and its lease had lapsed, it
+    /// has now been published and settled.
     Duplicate,
 }
 
@@ -70,9 +68,6 @@ pub struct Receipt {
     pub secret_index: usize,
     /// How many messages this delivery sent.
     pub published: usize,
-    /// The vendor's id came with a body other than the one stored under it, so the event was
-    /// taken in under a key that adds the body's digest.
-    pub reused_key: bool,
 }
 
 /// Why a delivery was not taken in.
@@ -87,18 +82,7 @@ pub enum PipelineError {
     #[error("the event is older than the deduplication window ({days} days): refused as a possible replay")]
     Stale { days: i64 },
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Publish(#[from] PublishError),
-}
-
-impl From<CompletionError> for PipelineError {
-    fn from(error: CompletionError) -> Self {
-        match error {
-            CompletionError::Store(error) => Self::Store(error),
-            CompletionError::Publish(error) => Self::Publish(error),
-        }
-    }
+    Claim(#[from] ClaimError),
 }
 
 /// The pipeline of one vendor, over a claim store, a publisher and a clock.
@@ -106,12 +90,10 @@ impl From<CompletionError> for PipelineError {
 pub struct Pipeline<V, S, P, C> {
     vendor: V,
     verifier: Verifier,
-    routes: Routes,
-    store: S,
-    publisher: P,
-    clock: C,
+    claims: Claims<S, P, C>,
     dedupe_ttl: Duration,
     max_body_bytes: usize,
+    delivery_deadline: std::time::Duration,
 }
 
 impl<V, S, P, C> Pipeline<V, S, P, C>
@@ -122,15 +104,15 @@ where
     C: Clock,
 {
     pub fn new(vendor: V, config: Config, store: S, publisher: P, clock: C) -> Self {
+        let dedupe_ttl = Duration::days(i64::from(config.dedupe_ttl_days));
+        let routing = Routing::of(vendor.name(), config.routes);
         Self {
             vendor,
             verifier: config.verifier,
-            routes: config.routes,
-            store,
-            publisher,
-            clock,
-            dedupe_ttl: Duration::days(i64::from(config.dedupe_ttl_days)),
+            claims: Claims::new(store, publisher, clock, routing, dedupe_ttl),
+            dedupe_ttl,
             max_body_bytes: config.max_body_bytes,
+            delivery_deadline: config.delivery_deadline,
         }
     }
 
@@ -138,8 +120,9 @@ where
         &self.vendor
     }
 
-    /// Takes in one delivery.
+    /// Takes in one delivery, within the delivery deadline.
     pub async fn receive(&self, inbound: Inbound<'_>) -> Result<Receipt, PipelineError> {
+        let deadline = Deadline::after(self.delivery_deadline);
         if inbound.body.len() > self.max_body_bytes {
             return Err(PipelineError::TooLarge {
                 size: inbound.body.len(),
@@ -156,7 +139,7 @@ where
             body_digest: &digest,
         };
         let classified = self.vendor.classify(&delivery)?;
-        let now = self.clock.now();
+        let now = self.claims.now();
         if self.vendor.signs_its_timestamp()
             && classified
                 .occurred_at
@@ -166,104 +149,51 @@ where
                 days: self.dedupe_ttl.whole_days(),
             });
         }
-        let mut claim = self.claim_of(classified.clone(), body, &digest, now);
-        let mut reused_key = false;
-        let receipt = |outcome, event: Event, published, reused_key| Receipt {
+        let token = LeaseToken::new();
+        let receipt = |outcome, event: Event, published| Receipt {
             outcome,
             id: event.id,
             event_type: event.event_type,
             dedupe_key: event.dedupe_key,
             secret_index: verified.secret_index,
             published,
-            reused_key,
         };
+        let mut event = Event::new(self.vendor.name(), classified.clone(), now, body.to_owned());
+        let mut rekeyed = false;
         loop {
-            match self.store.claim(&claim, now).await? {
-                ClaimOutcome::Claimed => {
-                    let stored = StoredClaim::received(claim);
-                    let published = complete(&self.store, &self.publisher, &stored, now).await?;
-                    return Ok(receipt(
-                        Outcome::Accepted,
-                        stored.claim.event,
-                        published,
-                        reused_key,
-                    ));
+            match self
+                .claims
+                .claim(event.clone(), &digest, &token, &deadline)
+                .await?
+            {
+                Claimed::Mine(claim) => {
+                    let published = self.claims.publish(&claim, &token, &deadline).await?;
+                    return Ok(receipt(Outcome::Accepted, claim.event, published));
                 }
-                ClaimOutcome::Existing(stored)
-                    if stored.claim.body_digest != digest && !reused_key =>
-                {
+                Claimed::Existing(existing) if existing.body_digest != digest && !rekeyed => {
                     // Same vendor id, other body: never drop it. Take it in under a key that
                     // adds the body's digest; a redelivery of this body finds that claim.
                     tracing::warn!(
                         vendor = self.vendor.name(),
-                        event_type = %claim.event.event_type,
-                        dedupe_key = %claim.event.dedupe_key,
+                        event_type = %event.event_type,
+                        dedupe_key = %event.dedupe_key,
                         "the vendor's id came with another body; taking it in under a key with the body digest"
                     );
-                    let rekeyed = Classified {
+                    let rekeyed_event = Classified {
                         dedupe_key: format!("{}#{digest}", classified.dedupe_key),
                         ..classified.clone()
                     };
-                    claim = self.claim_of(rekeyed, body, &digest, now);
-                    reused_key = true;
+                    event = Event::new(self.vendor.name(), rekeyed_event, now, body.to_owned());
+                    rekeyed = true;
                 }
-                ClaimOutcome::Existing(stored) => {
-                    let published = self.finish_existing(&stored, now).await?;
-                    return Ok(receipt(
-                        Outcome::Duplicate,
-                        claim.event,
-                        published,
-                        reused_key,
-                    ));
+                Claimed::Existing(existing) => {
+                    let published = self
+                        .claims
+                        .finish_if_lapsed(&existing, &token, &deadline)
+                        .await?;
+                    return Ok(receipt(Outcome::Duplicate, event, published));
                 }
             }
-        }
-    }
-
-    fn claim_of(
-        &self,
-        classified: Classified,
-        body: &str,
-        digest: &str,
-        now: OffsetDateTime,
-    ) -> Claim {
-        let event = Event::new(self.vendor.name(), classified, now, body.to_owned());
-        let queues = self.routes.queues_for(&event.event_type);
-        if queues.is_empty() {
-            tracing::warn!(
-                vendor = self.vendor.name(),
-                event_type = %event.event_type,
-                "no FANOUT rule matches this event type: it is stored but sent to no queue"
-            );
-        }
-        Claim {
-            queues,
-            expires_at: (now + self.dedupe_ttl).unix_timestamp(),
-            lease_until: (now + IN_FLIGHT_WINDOW).unix_timestamp(),
-            body_digest: digest.to_string(),
-            event,
-        }
-    }
-
-    /// A redelivery of a claimed event: publishes only if the claim is RECEIVED and its lease
-    /// has lapsed (its first delivery failed or died), and then only once, whoever else tries.
-    async fn finish_existing(
-        &self,
-        stored: &StoredClaim,
-        now: OffsetDateTime,
-    ) -> Result<usize, PipelineError> {
-        let lease_lapsed = stored.claim.lease_until < now.unix_timestamp();
-        if stored.status == ClaimStatus::Published || !lease_lapsed {
-            return Ok(0);
-        }
-        let lease_until = (now + IN_FLIGHT_WINDOW).unix_timestamp();
-        match self
-            .store
-            .take_over(&stored.claim.event.pk(), now, lease_until)
-            .await?
-        {
-            Some(taken) => Ok(complete(&self.store, &self.publisher, &taken, now).await?),
-            None => Ok(0),
         }
     }
 }

@@ -2,14 +2,16 @@
 //! or returns an error that is answered instead of making the call (a fault).
 
 use time::OffsetDateTime;
-use webhook_core::store::{Claim, ClaimOutcome, ClaimStore, StoreError, StoredClaim};
+use webhook_core::claims::{
+    Claim, ClaimStore, Holding, Lease, LeaseToken, PutOutcome, StoreError, TakeOutcome,
+};
 
 /// The store operations, as the hook sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Operation {
-    Claim,
+    PutNew,
     TakeOver,
-    RecordPublished,
+    Release,
     Settle,
 }
 
@@ -17,8 +19,8 @@ impl Operation {
     /// The DynamoDB call the operation makes.
     pub fn aws_call(self) -> &'static str {
         match self {
-            Self::Claim => "PutItem",
-            Self::TakeOver | Self::RecordPublished | Self::Settle => "UpdateItem",
+            Self::PutNew => "PutItem",
+            Self::TakeOver | Self::Release | Self::Settle => "UpdateItem",
         }
     }
 }
@@ -35,30 +37,40 @@ where
     S: ClaimStore,
     H: Fn(Operation) -> Result<(), StoreError> + Send + Sync,
 {
-    async fn claim(&self, claim: &Claim, now: OffsetDateTime) -> Result<ClaimOutcome, StoreError> {
-        (self.hook)(Operation::Claim)?;
-        self.inner.claim(claim, now).await
+    async fn put_new(&self, claim: &Claim, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
+        (self.hook)(Operation::PutNew)?;
+        self.inner.put_new(claim, now).await
     }
     async fn take_over(
         &self,
         pk: &str,
+        lease: &Lease,
         now: OffsetDateTime,
-        lease: i64,
-    ) -> Result<Option<StoredClaim>, StoreError> {
+    ) -> Result<TakeOutcome, StoreError> {
         (self.hook)(Operation::TakeOver)?;
-        self.inner.take_over(pk, now, lease).await
+        self.inner.take_over(pk, lease, now).await
     }
-    async fn record_published(
+    async fn release(
         &self,
         pk: &str,
-        queues: &[String],
+        token: &LeaseToken,
+        published: &[String],
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        (self.hook)(Operation::RecordPublished)?;
-        self.inner.record_published(pk, queues, now).await
+    ) -> Result<Holding, StoreError> {
+        (self.hook)(Operation::Release)?;
+        self.inner.release(pk, token, published, now).await
     }
-    async fn settle(&self, pk: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn settle(
+        &self,
+        pk: &str,
+        token: &LeaseToken,
+        published: &[String],
+        at: OffsetDateTime,
+        expires_at: i64,
+    ) -> Result<Holding, StoreError> {
         (self.hook)(Operation::Settle)?;
-        self.inner.settle(pk, at).await
+        self.inner
+            .settle(pk, token, published, at, expires_at)
+            .await
     }
 }

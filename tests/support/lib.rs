@@ -6,6 +6,7 @@
 pub mod deliveries;
 pub mod hooked;
 pub mod moto;
+pub mod proxy;
 pub mod replay;
 pub mod runtime;
 pub mod samples;

@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use webhook_core::store::{
+use webhook_core::claims::{
     ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR, PENDING_INDEX,
     RECEIVED_INDEX,
 };

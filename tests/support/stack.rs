@@ -1,21 +1,21 @@
 //! A fresh table and queues in moto, with pipelines and republishers over them that share one
 //! clock the test controls: leases lapse when the test says, not after a wait.
 
-use std::sync::Arc;
-
+use webhook_core::claims::{Claim, ClaimReader, ClaimStore, DynamoStore};
 use webhook_core::clock::FixedClock;
-use webhook_core::config::{EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS};
+use webhook_core::config::{
+    fanout_variable, RepublisherConfig, EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS,
+};
 use webhook_core::fanout::SqsPublisher;
 use webhook_core::pipeline::Pipeline;
 use webhook_core::republish::Republisher;
-use webhook_core::store::{ClaimStore, DynamoStore};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 
 use crate::deliveries::{vendor_config, DEV_SECRET, TEST_NOW};
 use crate::moto::{self, Received};
 
 /// A CycleSoftware pipeline against moto.
-pub type MotoPipeline<S = DynamoStore> = Pipeline<CycleSoftware, S, SqsPublisher, Arc<FixedClock>>;
+pub type MotoPipeline<S = DynamoStore> = Pipeline<CycleSoftware, S, SqsPublisher, FixedClock>;
 
 /// One table and some standard queues; every event is routed to every queue.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub struct Stack {
     pub sqs: aws_sdk_sqs::Client,
     pub table: String,
     pub queues: Vec<String>,
-    pub clock: Arc<FixedClock>,
+    pub clock: FixedClock,
 }
 
 impl Stack {
@@ -37,7 +37,7 @@ impl Stack {
         for _ in 0..queue_count {
             queues.push(moto::create_queue(&sqs, false).await);
         }
-        let clock = Arc::new(FixedClock::at(TEST_NOW));
+        let clock = FixedClock::at(TEST_NOW);
         Self {
             dynamodb,
             sqs,
@@ -81,7 +81,7 @@ impl Stack {
             config,
             store,
             SqsPublisher::new(sqs),
-            Arc::clone(&self.clock),
+            self.clock.clone(),
         )
     }
 
@@ -90,19 +90,40 @@ impl Stack {
         aws_sdk_sqs::Client::new(&moto::sdk_config_for(&moto::closed_endpoint()).await)
     }
 
-    /// The republisher over the stack.
-    pub fn republisher(&self) -> Republisher<DynamoStore, SqsPublisher, Arc<FixedClock>> {
+    /// The republisher over the stack, routing every vendor's events to every queue.
+    pub fn republisher(&self) -> Republisher<DynamoStore, SqsPublisher, FixedClock> {
+        self.republisher_with(&self.fanout())
+    }
+
+    /// The republisher over the stack, routing every vendor's events by `fanout`.
+    pub fn republisher_with(
+        &self,
+        fanout: &str,
+    ) -> Republisher<DynamoStore, SqsPublisher, FixedClock> {
+        let vendors = webhook_core::vendors::ALL;
+        let variables: Vec<(String, String)> = vendors
+            .iter()
+            .map(|vendor| (fanout_variable(vendor), fanout.to_string()))
+            .chain([(EVENTS_TABLE.to_string(), self.table.clone())])
+            .collect();
+        let config = RepublisherConfig::from_lookup(&vendors, |name| {
+            variables
+                .iter()
+                .find(|(variable, _)| variable == name)
+                .map(|(_, value)| value.clone())
+        })
+        .expect("valid republisher configuration");
         Republisher::new(
             self.store(),
             SqsPublisher::new(self.sqs.clone()),
-            Arc::clone(&self.clock),
-            &webhook_core::vendors::ALL,
+            self.clock.clone(),
+            config,
+            &vendors,
         )
     }
 
     /// The claim stored under `pk`, which must exist.
-    pub async fn stored(&self, pk: &str) -> webhook_core::store::StoredClaim {
-        use webhook_core::store::ClaimLookup;
+    pub async fn stored(&self, pk: &str) -> Claim {
         self.store()
             .load(pk)
             .await

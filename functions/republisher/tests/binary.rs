@@ -6,8 +6,9 @@
 
 use std::process::Stdio;
 
+use webhook_core::claims::{ClaimReader, Status};
+use webhook_core::config::fanout_variable;
 use webhook_core::http::respond;
-use webhook_core::store::{ClaimLookup, ClaimStatus};
 use webhook_tests::deliveries::{cyclesoftware_body, signed};
 use webhook_tests::moto;
 use webhook_tests::runtime::{function_command, Answer, RuntimeApi};
@@ -25,15 +26,19 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
     assert_eq!(response.status().as_u16(), 503);
 
     let runtime = RuntimeApi::start().await;
-    let mut function = function_command(
+    let mut command = function_command(
         env!("CARGO_BIN_EXE_republisher"),
         runtime.address(),
         &moto::moto().endpoint,
-    )
-    .env("EVENTS_TABLE", &stack.table)
-    .stdout(Stdio::piped())
-    .spawn()
-    .expect("start the republisher");
+    );
+    command.env("EVENTS_TABLE", &stack.table);
+    for vendor in webhook_core::vendors::ALL {
+        command.env(fanout_variable(vendor), stack.fanout());
+    }
+    let mut function = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the republisher");
 
     let scheduled = r#"{"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#;
     let Answer::Response(report) = runtime.invoke(scheduled.to_string()).await else {
@@ -58,7 +63,7 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
             .unwrap()
             .unwrap()
             .status,
-        ClaimStatus::Published
+        Status::Published
     );
 
     let bad = r#"{"replay":{"vendor":"wayke","from":"last week","to":"2026-11-23T00:00:00Z"}}"#;

@@ -1,10 +1,13 @@
-//! In-memory publisher with SQS's observable rules: a queue must exist, and a FIFO queue drops a
-//! message whose deduplication id it has already taken. Fails on demand, for failure tests.
+//! In-memory publisher with SQS's observable rules: a queue must exist; body and attribute
+//! values hold only characters SQS accepts, attribute values are not empty, the message is at
+//! most 1 MiB; a FIFO queue needs a valid group id and drops a message whose deduplication id it
+//! has already taken. Fails on demand, for failure tests. For tests only (`test-util`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{is_fifo, Message, PublishError, Publisher};
+use crate::limits::{is_valid_group_id, sqs_accepts, MAX_MESSAGE_BYTES};
 
 #[derive(Debug, Default)]
 struct Queue {
@@ -20,10 +23,10 @@ struct State {
     attempts: usize,
 }
 
-/// Messages kept per queue URL.
-#[derive(Debug, Default)]
+/// Messages kept per queue URL. A handle: clones share the same queues.
+#[derive(Debug, Clone, Default)]
 pub struct MemoryPublisher {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 impl MemoryPublisher {
@@ -86,6 +89,31 @@ impl MemoryPublisher {
     }
 }
 
+/// Why SQS would refuse `message` for `queue_url`, if it would.
+fn refusal(queue_url: &str, message: &Message) -> Option<&'static str> {
+    if !message.body.chars().all(sqs_accepts) {
+        return Some("InvalidMessageContents: the body holds characters SQS refuses");
+    }
+    if message
+        .attributes
+        .iter()
+        .any(|(_, value)| value.is_empty() || !value.chars().all(sqs_accepts))
+    {
+        return Some(
+            "InvalidParameterValue: an attribute value is empty or holds refused characters",
+        );
+    }
+    if message.size() > MAX_MESSAGE_BYTES {
+        return Some("InvalidParameterValue: the message is longer than SQS allows");
+    }
+    if is_fifo(queue_url)
+        && !(is_valid_group_id(&message.group_id) && is_valid_group_id(&message.deduplication_id))
+    {
+        return Some("InvalidParameterValue: MessageGroupId or MessageDeduplicationId is invalid");
+    }
+    None
+}
+
 impl Publisher for MemoryPublisher {
     /// FIFO deduplication is kept forever here, where SQS keeps it five minutes: tests that
     /// depend on the window's end belong against the emulator.
@@ -98,6 +126,9 @@ impl Publisher for MemoryPublisher {
         state.attempts += 1;
         if state.fail_all || state.failing.contains(queue_url) {
             return Err(failed("memory publisher switched off"));
+        }
+        if let Some(reason) = refusal(queue_url, message) {
+            return Err(failed(reason));
         }
         let queue = state
             .queues

@@ -1,6 +1,7 @@
 //! The publisher port: sends an event's envelope to one queue. Adapters: SQS for production,
 //! memory for tests. Which queues an event goes to is decided by [`Routes`].
 
+#[cfg(any(test, feature = "test-util"))]
 mod memory;
 mod routes;
 mod sqs;
@@ -8,9 +9,11 @@ mod sqs;
 use std::future::Future;
 
 use crate::event::Event;
+use crate::limits::{sqs_attribute, sqs_safe_json};
 
+#[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryPublisher;
-pub use routes::{Routes, RoutesError};
+pub use routes::{Routes, RoutesError, Routing};
 pub use sqs::SqsPublisher;
 
 /// Name of the message attribute carrying the vendor.
@@ -20,15 +23,14 @@ pub const ATTRIBUTE_EVENT_TYPE: &str = "eventType";
 /// Name of the message attribute carrying the vendor account, set only when it is known.
 pub const ATTRIBUTE_ACCOUNT: &str = "account";
 
-/// One message, ready for any queue.
+/// One message, ready for any queue: every part within SQS's rules ([`crate::limits`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// The JSON envelope.
+    /// The JSON envelope, with any character SQS refuses JSON-escaped.
     pub body: String,
-    pub vendor: String,
-    pub event_type: String,
-    /// The vendor account, when known.
-    pub account: Option<String>,
+    /// String attributes by name: `vendor`, `eventType` and, when known, `account`; a value SQS
+    /// would refuse is in its digest form, an empty one left out.
+    pub attributes: Vec<(&'static str, String)>,
     /// FIFO `MessageGroupId`.
     pub group_id: String,
     /// FIFO `MessageDeduplicationId`.
@@ -37,16 +39,44 @@ pub struct Message {
 
 impl Message {
     pub fn of(event: &Event) -> Self {
+        let attributes = [
+            (ATTRIBUTE_VENDOR, Some(event.vendor.as_str())),
+            (ATTRIBUTE_EVENT_TYPE, Some(event.event_type.as_str())),
+            (ATTRIBUTE_ACCOUNT, event.account.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, sqs_attribute(value?)?.into_owned())))
+        .collect();
         Self {
-            body: event.envelope(),
-            vendor: event.vendor.clone(),
-            event_type: event.event_type.clone(),
-            account: event.account.clone(),
+            body: sqs_safe_json(&event.envelope()).into_owned(),
+            attributes,
             group_id: event.message_group.clone(),
             deduplication_id: event.deduplication_id(),
         }
     }
+
+    /// The attribute `name`, if the message has it.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(attribute, _)| *attribute == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The size SQS counts against its limit: the body and each attribute's name, type
+    /// (`String`) and value.
+    pub fn size(&self) -> usize {
+        self.body.len()
+            + self
+                .attributes
+                .iter()
+                .map(|(name, value)| name.len() + STRING_TYPE.len() + value.len())
+                .sum::<usize>()
+    }
 }
+
+/// The data type of every message attribute.
+pub const STRING_TYPE: &str = "String";
 
 /// Whether a queue URL names a FIFO queue (its name ends in `.fifo`).
 pub fn is_fifo(queue_url: &str) -> bool {
@@ -68,14 +98,4 @@ pub trait Publisher: Send + Sync {
 pub struct PublishError {
     pub queue: String,
     pub reason: String,
-}
-
-impl<T: Publisher + ?Sized> Publisher for std::sync::Arc<T> {
-    fn publish(
-        &self,
-        queue_url: &str,
-        message: &Message,
-    ) -> impl Future<Output = Result<(), PublishError>> + Send {
-        (**self).publish(queue_url, message)
-    }
 }

@@ -1,7 +1,9 @@
 //! Routing rules from `FANOUT`: `<event-type glob>=<queue url>[,<queue url>…]`, rules separated
 //! by `;`. Every rule whose glob matches the event type adds its queues; `*` matches any run of
 //! characters, so `*` alone matches every event type and `sales_order.*` every sales order event.
+//! [`Routing`] holds the rules of every vendor a function publishes for.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Parsed routing rules.
@@ -101,6 +103,35 @@ impl Routes {
     }
 }
 
+/// The routing rules of each vendor a function publishes for: its own vendor for a vendor
+/// function, every vendor for the republisher. Rules are applied when a claim is published, so
+/// a corrected `FANOUT` applies to every claim still unpublished.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routing {
+    by_vendor: HashMap<String, Routes>,
+}
+
+impl Routing {
+    /// The routing of one vendor.
+    pub fn of(vendor: &str, routes: Routes) -> Self {
+        Self::default().with(vendor, routes)
+    }
+
+    /// This routing and `vendor`'s `routes`.
+    pub fn with(mut self, vendor: &str, routes: Routes) -> Self {
+        self.by_vendor.insert(vendor.to_string(), routes);
+        self
+    }
+
+    /// The queues `vendor`'s `event_type` goes to; `None` when this routing has no rules for
+    /// `vendor`.
+    pub fn queues_for(&self, vendor: &str, event_type: &str) -> Option<Vec<String>> {
+        self.by_vendor
+            .get(vendor)
+            .map(|routes| routes.queues_for(event_type))
+    }
+}
+
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters (possibly none)
 /// and every other character for itself. Linear-time greedy matching with backtracking to the
 /// last star, so no pattern can make it slow.
@@ -143,6 +174,25 @@ mod tests {
         assert_eq!(routes.queues_for("sales_order.created"), vec![A, B, C]);
         assert_eq!(routes.queues_for("sales_order.updated"), vec![A, B]);
         assert_eq!(routes.queues_for("store_order.created"), vec![A]);
+    }
+
+    #[test]
+    fn routing_answers_per_vendor_and_only_for_known_vendors() {
+        let routing = Routing::of("wayke", format!("*={A}").parse().unwrap())
+            .with("revo-xef", format!("order.*={B}").parse().unwrap());
+        assert_eq!(
+            routing.queues_for("wayke", "new-order"),
+            Some(vec![A.to_string()])
+        );
+        assert_eq!(
+            routing.queues_for("revo-xef", "order.created"),
+            Some(vec![B.to_string()])
+        );
+        assert_eq!(
+            routing.queues_for("revo-xef", "product.updated"),
+            Some(vec![])
+        );
+        assert_eq!(routing.queues_for("cyclesoftware", "x"), None);
     }
 
     #[test]

@@ -5,10 +5,7 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
-use super::{
-    is_fifo, Message, PublishError, Publisher, ATTRIBUTE_ACCOUNT, ATTRIBUTE_EVENT_TYPE,
-    ATTRIBUTE_VENDOR,
-};
+use super::{is_fifo, Message, PublishError, Publisher, STRING_TYPE};
 
 /// Publishes through one SQS client to any queue URL.
 #[derive(Debug, Clone)]
@@ -33,20 +30,9 @@ impl Publisher for SqsPublisher {
             .client
             .send_message()
             .queue_url(queue_url)
-            .message_body(&message.body)
-            .message_attributes(
-                ATTRIBUTE_VENDOR,
-                string_attribute(&message.vendor).map_err(&failed)?,
-            )
-            .message_attributes(
-                ATTRIBUTE_EVENT_TYPE,
-                string_attribute(&message.event_type).map_err(&failed)?,
-            );
-        if let Some(account) = &message.account {
-            request = request.message_attributes(
-                ATTRIBUTE_ACCOUNT,
-                string_attribute(account).map_err(&failed)?,
-            );
+            .message_body(&message.body);
+        for (name, value) in &message.attributes {
+            request = request.message_attributes(*name, string_attribute(value).map_err(&failed)?);
         }
         if is_fifo(queue_url) {
             request = request
@@ -63,7 +49,7 @@ impl Publisher for SqsPublisher {
 
 fn string_attribute(value: &str) -> Result<MessageAttributeValue, String> {
     MessageAttributeValue::builder()
-        .data_type("String")
+        .data_type(STRING_TYPE)
         .string_value(value)
         .build()
         .map_err(|error| format!("message attribute: {error}"))

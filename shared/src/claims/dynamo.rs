@@ -1,30 +1,29 @@
-//! DynamoDB claim store: one conditional PutItem per claim that returns the existing item when
-//! the condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`, no extra read), one
-//! UpdateItem to settle; conditional take-over of lapsed leases; and two indexes: a sparse one of
-//! pending claims (the attribute `pendingVendor` exists only while a claim is RECEIVED) and one
-//! by vendor and time of receipt, for replay.
+//! DynamoDB claim store: each transition of the lifecycle is one conditional write that returns
+//! the item when its condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`, no extra
+//! read); two keys-only indexes: a sparse one of unfinished claims (`pendingVendor` exists only
+//! while a claim is RECEIVED) and one by vendor and time of receipt, for replay.
 
 use std::collections::HashMap;
+use std::io::Read;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use std::io::Read;
-
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
+use super::payload::{self, Stored};
 use super::{
-    stored_payload, Claim, ClaimIndex, ClaimLookup, ClaimOutcome, ClaimStatus, ClaimStore, Cursor,
-    Page, StoreError, StoredClaim, StoredPayload,
+    Claim, ClaimReader, ClaimStore, Cursor, Holding, Lease, LeaseToken, Page, PutOutcome, Status,
+    StoreError, TakeOutcome,
 };
 use crate::event::{rfc3339, Event};
 
 /// Partition key attribute: `<vendor>#<dedupe key>`.
 pub const ATTR_PK: &str = "pk";
-/// TTL attribute, epoch seconds.
+/// TTL attribute, epoch seconds; present only once the claim is PUBLISHED.
 pub const ATTR_EXPIRES_AT: &str = "expiresAt";
 /// Vendor name: the partition key of [`RECEIVED_INDEX`].
 pub const ATTR_VENDOR: &str = "vendor";
@@ -32,12 +31,13 @@ pub const ATTR_VENDOR: &str = "vendor";
 pub const ATTR_RECEIVED_AT: &str = "receivedAt";
 /// Vendor name, present only while the claim is RECEIVED: the partition key of [`PENDING_INDEX`].
 pub const ATTR_PENDING_VENDOR: &str = "pendingVendor";
-/// Epoch seconds the current delivery's lease runs to: the sort key of [`PENDING_INDEX`].
+/// Epoch seconds the current holder's lease runs to: the sort key of [`PENDING_INDEX`].
 pub const ATTR_LEASE_UNTIL: &str = "leaseUntil";
 /// Sparse index of unpublished claims (keys only).
 pub const PENDING_INDEX: &str = "pending-index";
 /// Index of claims by vendor and time of receipt (keys only), for replay.
 pub const RECEIVED_INDEX: &str = "vendor-received-index";
+const ATTR_LEASE_TOKEN: &str = "leaseToken";
 const ATTR_ID: &str = "id";
 const ATTR_EVENT_TYPE: &str = "eventType";
 const ATTR_DEDUPE_KEY: &str = "dedupeKey";
@@ -48,12 +48,12 @@ const ATTR_PUBLISHED_AT: &str = "publishedAt";
 const ATTR_PAYLOAD: &str = "payload";
 const ATTR_PAYLOAD_GZIP: &str = "payloadGzip";
 const ATTR_BODY_DIGEST: &str = "bodyDigest";
-const ATTR_QUEUES: &str = "queues";
 const ATTR_PUBLISHED_QUEUES: &str = "publishedQueues";
 const ATTR_MESSAGE_GROUP: &str = "messageGroup";
 
 /// A claim is new when no item has its key, or when the item there has expired but DynamoDB's
-/// TTL sweeper (which runs within days, not on time) has not removed it yet.
+/// TTL sweeper (which runs within days, not on time) has not removed it yet. A RECEIVED claim
+/// has no `expiresAt`, so it never counts as expired.
 const CLAIM_CONDITION: &str = "attribute_not_exists(pk) OR expiresAt < :now";
 
 /// Claims in one DynamoDB table whose partition key is `pk` (S).
@@ -70,11 +70,26 @@ impl DynamoStore {
             table: table.into(),
         }
     }
+
+    /// An UpdateItem of `pk` in this table, conditional on `token` holding the lease.
+    fn update_held(
+        &self,
+        pk: &str,
+        token: &LeaseToken,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(ATTR_PK, text(pk))
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#token", ATTR_LEASE_TOKEN)
+            .expression_attribute_values(":token", text(token.as_str()))
+    }
 }
 
 impl ClaimStore for DynamoStore {
     #[tracing::instrument(name = "dynamodb.PutItem", skip_all, fields(table = %self.table))]
-    async fn claim(&self, claim: &Claim, now: OffsetDateTime) -> Result<ClaimOutcome, StoreError> {
+    async fn put_new(&self, claim: &Claim, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let result = self
             .client
             .put_item()
@@ -86,15 +101,14 @@ impl ClaimStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(ClaimOutcome::Claimed),
+            Ok(_) => Ok(PutOutcome::Created),
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    let pk = claim.event.pk();
                     let item = failed.item().ok_or(StoreError::Corrupt {
-                        pk: pk.clone(),
+                        pk: claim.pk(),
                         attribute: ATTR_PK,
                     })?;
-                    Ok(ClaimOutcome::Existing(Box::new(from_item(item)?)))
+                    Ok(PutOutcome::Existing(Box::new(from_item(item)?)))
                 }
                 _ => Err(unavailable("PutItem", &error)),
             },
@@ -105,119 +119,154 @@ impl ClaimStore for DynamoStore {
     async fn take_over(
         &self,
         pk: &str,
+        lease: &Lease,
         now: OffsetDateTime,
-        lease_until: i64,
-    ) -> Result<Option<StoredClaim>, StoreError> {
+    ) -> Result<TakeOutcome, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(ATTR_PK, text(pk))
-            .update_expression("SET #lease = :lease")
+            .update_expression("SET #lease = :lease, #token = :token")
             .condition_expression("#status = :received AND #lease < :now")
             .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
+            .expression_attribute_names("#token", ATTR_LEASE_TOKEN)
             .expression_attribute_names("#status", ATTR_STATUS)
-            .expression_attribute_values(":lease", number(lease_until))
+            .expression_attribute_values(":lease", number(lease.until))
+            .expression_attribute_values(":token", text(lease.token.as_str()))
             .expression_attribute_values(":now", number(now.unix_timestamp()))
-            .expression_attribute_values(":received", text(ClaimStatus::Received.as_str()))
+            .expression_attribute_values(":received", text(Status::Received.as_str()))
             .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(output) => output.attributes().map(from_item).transpose(),
+            Ok(output) => match output.attributes() {
+                Some(item) => Ok(TakeOutcome::Taken(Box::new(from_item(item)?))),
+                None => Err(StoreError::Corrupt {
+                    pk: pk.to_string(),
+                    attribute: ATTR_PK,
+                }),
+            },
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(None),
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    let stored = failed.item().map(from_item).transpose()?;
+                    Ok(TakeOutcome::Refused(stored.map(Box::new)))
+                }
                 _ => Err(unavailable("UpdateItem", &error)),
             },
         }
     }
 
     #[tracing::instrument(name = "dynamodb.UpdateItem", skip_all, fields(table = %self.table))]
-    async fn record_published(
+    async fn release(
         &self,
         pk: &str,
-        queues: &[String],
+        token: &LeaseToken,
+        published: &[String],
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(ATTR_PK, text(pk))
-            .condition_expression("attribute_exists(pk)")
+    ) -> Result<Holding, StoreError> {
+        let request = self
+            .update_held(pk, token)
             .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
             .expression_attribute_values(":released", number(now.unix_timestamp() - 1));
-        request = if queues.is_empty() {
-            request.update_expression("SET #lease = :released")
-        } else {
-            request
-                .update_expression("ADD #published :queues SET #lease = :released")
-                .expression_attribute_names("#published", ATTR_PUBLISHED_QUEUES)
-                .expression_attribute_values(":queues", AttributeValue::Ss(queues.to_vec()))
-        };
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    Err(StoreError::NotFound { pk: pk.to_string() })
-                }
-                _ => Err(unavailable("UpdateItem", &error)),
-            },
-        }
+        let request = with_published(request, "SET #lease = :released", published);
+        held(request.send().await)
     }
 
     #[tracing::instrument(name = "dynamodb.UpdateItem", skip_all, fields(table = %self.table))]
-    async fn settle(&self, pk: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(ATTR_PK, AttributeValue::S(pk.to_string()))
-            .update_expression("SET #status = :published, #publishedAt = :at REMOVE #pendingVendor")
-            .condition_expression("attribute_exists(pk)")
+    async fn settle(
+        &self,
+        pk: &str,
+        token: &LeaseToken,
+        published: &[String],
+        at: OffsetDateTime,
+        expires_at: i64,
+    ) -> Result<Holding, StoreError> {
+        let request = self
+            .update_held(pk, token)
             .expression_attribute_names("#status", ATTR_STATUS)
             .expression_attribute_names("#publishedAt", ATTR_PUBLISHED_AT)
+            .expression_attribute_names("#expiresAt", ATTR_EXPIRES_AT)
             .expression_attribute_names("#pendingVendor", ATTR_PENDING_VENDOR)
-            .expression_attribute_values(":published", text(ClaimStatus::Published.as_str()))
+            .expression_attribute_values(":published", text(Status::Published.as_str()))
             .expression_attribute_values(":at", text(&rfc3339(at)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
-                    Err(StoreError::NotFound { pk: pk.to_string() })
-                }
-                _ => Err(unavailable("UpdateItem", &error)),
-            },
-        }
+            .expression_attribute_values(":expires", number(expires_at));
+        let request = with_published(
+            request,
+            "SET #status = :published, #publishedAt = :at, #expiresAt = :expires \
+             REMOVE #pendingVendor",
+            published,
+        );
+        held(request.send().await)
     }
 }
 
-impl ClaimLookup for DynamoStore {
+/// `request` with update expression `expression`, adding `published` to the claim's queues
+/// when there are any (DynamoDB refuses an empty set).
+fn with_published(
+    request: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    expression: &str,
+    published: &[String],
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    if published.is_empty() {
+        return request.update_expression(expression);
+    }
+    request
+        .update_expression(format!("ADD #queues :queues {expression}"))
+        .expression_attribute_names("#queues", ATTR_PUBLISHED_QUEUES)
+        .expression_attribute_values(":queues", AttributeValue::Ss(published.to_vec()))
+}
+
+/// The result of an update conditional on holding the lease.
+fn held<O, R: std::fmt::Debug + 'static>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>>,
+) -> Result<Holding, StoreError> {
+    match result {
+        Ok(_) => Ok(Holding::Held),
+        Err(error) => match error.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Holding::Lost),
+            _ => Err(StoreError::Unavailable(format!(
+                "DynamoDB UpdateItem: {}",
+                DisplayErrorContext(&error)
+            ))),
+        },
+    }
+}
+
+impl ClaimReader for DynamoStore {
     #[tracing::instrument(name = "dynamodb.GetItem", skip_all, fields(table = %self.table))]
-    async fn load(&self, pk: &str) -> Result<Option<StoredClaim>, StoreError> {
+    async fn load(&self, pk: &str) -> Result<Option<Claim>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(ATTR_PK, AttributeValue::S(pk.to_string()))
+            .key(ATTR_PK, text(pk))
             .consistent_read(true)
             .send()
             .await
             .map_err(|error| unavailable("GetItem", &error))?;
         output.item().map(from_item).transpose()
     }
-}
 
-impl ClaimIndex for DynamoStore {
     #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
     async fn pending(
         &self,
         vendor: &str,
         now: OffsetDateTime,
         limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
+        after: Option<&Cursor>,
+    ) -> Result<Page, StoreError> {
+        let start = after.map(|cursor| {
+            HashMap::from([
+                (ATTR_PK.to_string(), text(&cursor.pk)),
+                (ATTR_PENDING_VENDOR.to_string(), text(vendor)),
+                (
+                    ATTR_LEASE_UNTIL.to_string(),
+                    AttributeValue::N(cursor.sort_key.clone()),
+                ),
+            ])
+        });
         let output = self
             .client
             .query()
@@ -228,15 +277,23 @@ impl ClaimIndex for DynamoStore {
             .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
             .expression_attribute_values(":vendor", text(vendor))
             .expression_attribute_values(":now", number(now.unix_timestamp()))
+            .set_exclusive_start_key(start)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await
             .map_err(|error| unavailable("Query", &error))?;
-        Ok(output
+        let pks = output
             .items()
             .iter()
             .filter_map(|item| string_of(item, ATTR_PK))
-            .collect())
+            .collect();
+        let next = output.last_evaluated_key().and_then(|key| {
+            Some(Cursor {
+                pk: string_of(key, ATTR_PK)?,
+                sort_key: key.get(ATTR_LEASE_UNTIL)?.as_n().ok()?.clone(),
+            })
+        });
+        Ok(Page { pks, next })
     }
 
     #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
@@ -252,7 +309,7 @@ impl ClaimIndex for DynamoStore {
             HashMap::from([
                 (ATTR_PK.to_string(), text(&cursor.pk)),
                 (ATTR_VENDOR.to_string(), text(vendor)),
-                (ATTR_RECEIVED_AT.to_string(), text(&cursor.received_at)),
+                (ATTR_RECEIVED_AT.to_string(), text(&cursor.sort_key)),
             ])
         });
         let output = self
@@ -281,7 +338,7 @@ impl ClaimIndex for DynamoStore {
         let next = output.last_evaluated_key().and_then(|key| {
             Some(Cursor {
                 pk: string_of(key, ATTR_PK)?,
-                received_at: string_of(key, ATTR_RECEIVED_AT)?,
+                sort_key: string_of(key, ATTR_RECEIVED_AT)?,
             })
         });
         Ok(Page { pks, next })
@@ -307,8 +364,8 @@ fn number(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-/// The item of a new claim (status RECEIVED).
-fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError> {
+/// The item of a claim. Refuses a payload that would not fit even compressed.
+pub(crate) fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let event = &claim.event;
     let mut item = HashMap::from([
         (ATTR_PK.to_string(), text(&event.pk())),
@@ -316,35 +373,65 @@ fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError>
         (ATTR_VENDOR.to_string(), text(&event.vendor)),
         (ATTR_EVENT_TYPE.to_string(), text(&event.event_type)),
         (ATTR_DEDUPE_KEY.to_string(), text(&event.dedupe_key)),
-        (
-            ATTR_STATUS.to_string(),
-            text(ClaimStatus::Received.as_str()),
-        ),
+        (ATTR_STATUS.to_string(), text(claim.status.as_str())),
         (ATTR_RECEIVED_AT.to_string(), text(&event.received_at)),
-        (ATTR_EXPIRES_AT.to_string(), number(claim.expires_at)),
-        (ATTR_LEASE_UNTIL.to_string(), number(claim.lease_until)),
-        (ATTR_PENDING_VENDOR.to_string(), text(&event.vendor)),
+        (ATTR_LEASE_UNTIL.to_string(), number(claim.lease.until)),
+        (
+            ATTR_LEASE_TOKEN.to_string(),
+            text(claim.lease.token.as_str()),
+        ),
         (ATTR_BODY_DIGEST.to_string(), text(&claim.body_digest)),
         (ATTR_MESSAGE_GROUP.to_string(), text(&event.message_group)),
-        (
-            ATTR_QUEUES.to_string(),
-            AttributeValue::L(claim.queues.iter().map(|q| text(q)).collect()),
-        ),
     ]);
+    if claim.status == Status::Received {
+        item.insert(ATTR_PENDING_VENDOR.to_string(), text(&event.vendor));
+    }
+    if let Some(expires_at) = claim.expires_at {
+        item.insert(ATTR_EXPIRES_AT.to_string(), number(expires_at));
+    }
+    if !claim.published_queues.is_empty() {
+        item.insert(
+            ATTR_PUBLISHED_QUEUES.to_string(),
+            AttributeValue::Ss(claim.published_queues.clone()),
+        );
+    }
     if let Some(occurred_at) = &event.occurred_at {
         item.insert(ATTR_OCCURRED_AT.to_string(), text(occurred_at));
     }
     if let Some(account) = &event.account {
         item.insert(ATTR_ACCOUNT.to_string(), text(account));
     }
-    match stored_payload(&event.payload)? {
-        StoredPayload::Text => item.insert(ATTR_PAYLOAD.to_string(), text(&event.payload)),
-        StoredPayload::Gzip(bytes) => item.insert(
+    match payload::stored(&event.payload)? {
+        Stored::Text => item.insert(ATTR_PAYLOAD.to_string(), text(&event.payload)),
+        Stored::Gzip(bytes) => item.insert(
             ATTR_PAYLOAD_GZIP.to_string(),
             AttributeValue::B(Blob::new(bytes)),
         ),
     };
     Ok(item)
+}
+
+/// The size DynamoDB counts for `item` against its 400 KB limit: each attribute's name and
+/// value in bytes (numbers counted by their digits, a bound on DynamoDB's own measure).
+pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    fn value_size(value: &AttributeValue) -> usize {
+        match value {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
+            AttributeValue::Ss(set) | AttributeValue::Ns(set) => set.iter().map(String::len).sum(),
+            AttributeValue::L(list) => 3 + list.iter().map(|v| value_size(v) + 1).sum::<usize>(),
+            AttributeValue::M(map) => {
+                3 + map
+                    .iter()
+                    .map(|(name, v)| name.len() + value_size(v) + 1)
+                    .sum::<usize>()
+            }
+            _ => 1,
+        }
+    }
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
 }
 
 fn gunzip(bytes: &[u8]) -> Option<String> {
@@ -355,31 +442,33 @@ fn gunzip(bytes: &[u8]) -> Option<String> {
     Some(text)
 }
 
-fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, StoreError> {
-    let pk = item
-        .get(ATTR_PK)
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-        .unwrap_or_default();
+fn from_item(item: &HashMap<String, AttributeValue>) -> Result<Claim, StoreError> {
+    let pk = string_of(item, ATTR_PK).unwrap_or_default();
     let corrupt = |attribute: &'static str| StoreError::Corrupt {
         pk: pk.clone(),
         attribute,
     };
     let string = |attribute: &'static str| -> Result<String, StoreError> {
-        item.get(attribute)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .ok_or_else(|| corrupt(attribute))
+        string_of(item, attribute).ok_or_else(|| corrupt(attribute))
     };
-    let status = ClaimStatus::parse(&string(ATTR_STATUS)?).ok_or_else(|| corrupt(ATTR_STATUS))?;
-    let integer = |attribute: &'static str| -> Result<i64, StoreError> {
-        item.get(attribute)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| corrupt(attribute))
+    let optional_string = |attribute: &'static str| -> Result<Option<String>, StoreError> {
+        match item.get(attribute) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(value) => Ok(Some(value.as_s().map_err(|_| corrupt(attribute))?.clone())),
+        }
     };
-    let expires_at = integer(ATTR_EXPIRES_AT)?;
-    let lease_until = integer(ATTR_LEASE_UNTIL)?;
+    let integer = |attribute: &'static str| -> Result<Option<i64>, StoreError> {
+        item.get(attribute)
+            .map(|value| {
+                value
+                    .as_n()
+                    .ok()
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .ok_or_else(|| corrupt(attribute))
+            })
+            .transpose()
+    };
+    let status = Status::parse(&string(ATTR_STATUS)?).ok_or_else(|| corrupt(ATTR_STATUS))?;
     let payload = match (item.get(ATTR_PAYLOAD), item.get(ATTR_PAYLOAD_GZIP)) {
         (Some(AttributeValue::S(payload)), _) => payload.clone(),
         (_, Some(AttributeValue::B(blob))) => {
@@ -394,47 +483,27 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredClaim, Stor
             .map_err(|_| corrupt(ATTR_PUBLISHED_QUEUES))?
             .clone(),
     };
-    let queues = item
-        .get(ATTR_QUEUES)
-        .and_then(|v| v.as_l().ok())
-        .ok_or_else(|| corrupt(ATTR_QUEUES))?
-        .iter()
-        .map(|q| q.as_s().cloned().map_err(|_| corrupt(ATTR_QUEUES)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let occurred_at = match item.get(ATTR_OCCURRED_AT) {
-        None | Some(AttributeValue::Null(_)) => None,
-        Some(value) => Some(
-            value
-                .as_s()
-                .cloned()
-                .map_err(|_| corrupt(ATTR_OCCURRED_AT))?,
-        ),
-    };
-    let account = match item.get(ATTR_ACCOUNT) {
-        None | Some(AttributeValue::Null(_)) => None,
-        Some(value) => Some(value.as_s().cloned().map_err(|_| corrupt(ATTR_ACCOUNT))?),
-    };
     let event = Event {
         id: string(ATTR_ID)?,
         vendor: string(ATTR_VENDOR)?,
         event_type: string(ATTR_EVENT_TYPE)?,
         dedupe_key: string(ATTR_DEDUPE_KEY)?,
         received_at: string(ATTR_RECEIVED_AT)?,
-        occurred_at,
-        account,
+        occurred_at: optional_string(ATTR_OCCURRED_AT)?,
+        account: optional_string(ATTR_ACCOUNT)?,
         message_group: string(ATTR_MESSAGE_GROUP)?,
         payload,
     };
-    Ok(StoredClaim {
-        claim: Claim {
-            event,
-            queues,
-            expires_at,
-            lease_until,
-            body_digest: string(ATTR_BODY_DIGEST)?,
-        },
+    Ok(Claim {
+        event,
+        body_digest: string(ATTR_BODY_DIGEST)?,
         status,
+        lease: Lease {
+            token: LeaseToken::from_stored(string(ATTR_LEASE_TOKEN)?),
+            until: integer(ATTR_LEASE_UNTIL)?.ok_or_else(|| corrupt(ATTR_LEASE_UNTIL))?,
+        },
         published_queues,
+        expires_at: integer(ATTR_EXPIRES_AT)?,
     })
 }
 
@@ -444,6 +513,8 @@ mod tests {
     use crate::event::Classified;
     use time::macros::datetime;
 
+    const NOW: OffsetDateTime = datetime!(2026-11-23 12:00:00 UTC);
+
     fn claim(occurred: bool) -> Claim {
         let classified = Classified {
             event_type: "sales_order.created".into(),
@@ -452,21 +523,13 @@ mod tests {
             entity: Some("sales_order:1".into()),
             account: occurred.then(|| "shop-7".to_string()),
         };
-        Claim {
-            event: Event::new(
-                "cyclesoftware",
-                classified,
-                datetime!(2026-11-23 12:00:00 UTC),
-                "{\"a\":1}".into(),
-            ),
-            queues: vec![
-                "https://sqs.eu-west-1.amazonaws.com/1/a".into(),
-                "https://sqs/b.fifo".into(),
-            ],
-            expires_at: 1_800_000_000,
-            lease_until: 1_795_000_060,
-            body_digest: crate::event::body_digest(b"{\"a\":1}"),
-        }
+        let event = Event::new("cyclesoftware", classified, NOW, "{\"a\":1}".into());
+        Claim::received(
+            event,
+            crate::event::body_digest(b"{\"a\":1}"),
+            &LeaseToken::new(),
+            NOW,
+        )
     }
 
     #[test]
@@ -476,17 +539,28 @@ mod tests {
             let item = to_item(&claim).unwrap();
             assert_eq!(item[ATTR_PK].as_s().unwrap(), "cyclesoftware#k-1");
             assert_eq!(item[ATTR_STATUS].as_s().unwrap(), "RECEIVED");
-            assert_eq!(item[ATTR_EXPIRES_AT].as_n().unwrap(), "1800000000");
+            assert_eq!(item[ATTR_PENDING_VENDOR].as_s().unwrap(), "cyclesoftware");
+            assert!(
+                !item.contains_key(ATTR_EXPIRES_AT),
+                "an unpublished claim never expires"
+            );
             assert_eq!(item.contains_key(ATTR_OCCURRED_AT), occurred);
-            let stored = from_item(&item).unwrap();
-            assert_eq!(stored, StoredClaim::received(claim));
+            assert_eq!(from_item(&item).unwrap(), claim);
         }
+        let mut settled = claim(true);
+        settled.status = Status::Published;
+        settled.expires_at = Some(1_800_000_000);
+        settled.published_queues = vec!["https://sqs/q".into()];
+        let item = to_item(&settled).unwrap();
+        assert!(!item.contains_key(ATTR_PENDING_VENDOR));
+        assert_eq!(item[ATTR_EXPIRES_AT].as_n().unwrap(), "1800000000");
+        assert_eq!(from_item(&item).unwrap(), settled);
     }
 
     #[test]
     fn a_large_payload_is_stored_compressed_and_read_back_whole() {
         let mut claim = claim(true);
-        let repeated = "abcdefgh".repeat(crate::store::INLINE_PAYLOAD_LIMIT / 4);
+        let repeated = "abcdefgh".repeat(crate::limits::INLINE_PAYLOAD_LIMIT / 4);
         claim.event.payload = format!("{{\"blob\":\"{repeated}\"}}");
         let item = to_item(&claim).unwrap();
         assert!(!item.contains_key(ATTR_PAYLOAD));
@@ -495,7 +569,8 @@ mod tests {
             compressed < claim.event.payload.len() / 10,
             "{compressed} bytes"
         );
-        assert_eq!(from_item(&item).unwrap().claim, claim);
+        assert!(item_size(&item) < 2 * compressed);
+        assert_eq!(from_item(&item).unwrap(), claim);
     }
 
     #[test]
@@ -518,5 +593,18 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn item_size_counts_names_and_values() {
+        let item = HashMap::from([
+            ("ab".to_string(), text("xyz")),
+            ("n".to_string(), number(1234)),
+            (
+                "s".to_string(),
+                AttributeValue::Ss(vec!["q1".into(), "q22".into()]),
+            ),
+        ]);
+        assert_eq!(item_size(&item), 2 + 3 + 1 + 4 + 1 + 5);
     }
 }
