@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit venv events build dev invoke demo bench clean
+.PHONY: test lint template-lint unit simulate venv events build dev invoke demo bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -24,20 +24,23 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# The moto the tests start exits when the test process closes its stdin; this pattern (which
-# cannot match the shell running it, thanks to the brackets) sweeps up any left by a killed run.
-MOTO_PROCESS := $(CURDIR)/tests/support/[m]oto_server.py
-
 ## template-lint: cfn-lint and `sam validate --lint`, offline; any finding fails.
 template-lint: $(VENV_READY)
 	cfn-lint template.yaml
 	sam validate --lint --template template.yaml --region $(REGION)
 
-## unit: the whole test suite; moto runs on a free loopback port and stops with the tests.
+## unit: the whole test suite (the fault simulation included, 2000 schedules); moto runs on a
+## free loopback port and exits when the test process that started it does.
 unit: $(VENV_READY)
-	status=0; MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked || status=$$?; \
-	pkill -f "$(MOTO_PROCESS)" 2>/dev/null || true; \
-	exit $$status
+	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
+
+SIM_SCHEDULES ?= 100000
+## simulate: the deterministic fault simulation, SIM_SCHEDULES schedules (default 100000); ends
+## with `simulation: N schedules, V invariant violations`. SIM_SEED=<seed> replays one schedule
+## step by step.
+simulate:
+	SIM_SCHEDULES=$(SIM_SCHEDULES) $(if $(SIM_SEED),SIM_SEED=$(SIM_SEED)) \
+	  cargo test -p webhook-tests --test simulation --locked
 
 ## events: regenerate events/ (sample API Gateway events and env.json) from events/payloads/.
 events:
@@ -69,14 +72,14 @@ invoke: $(VENV_READY)
 demo: $(VENV_READY)
 	$(VENV)/bin/python scripts/local_stack.py demo
 
-## bench: CPU per event per vendor against the HMAC+parse floor (criterion), then cold starts of
-## every release binary against the Runtime API emulator and moto.
+## bench: CPU per event per vendor against the HMAC+parse floor (criterion), cold starts of
+## every release binary against the Runtime API emulator and moto, and the republisher's drain
+## rate.
 bench: $(VENV_READY)
 	cargo build --release --locked --bins
 	cargo bench -p webhook-core --bench per_event --locked
-	status=0; MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked || status=$$?; \
-	pkill -f "$(MOTO_PROCESS)" 2>/dev/null || true; \
-	exit $$status
+	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked
+	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench drain --locked
 
 ## clean: build output and the virtualenv.
 clean:

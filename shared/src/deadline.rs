@@ -31,8 +31,12 @@ impl Deadline {
     }
 
     /// Runs `call` until it completes or the deadline passes; `None` in the latter case, when
-    /// `call` is dropped wherever it was (its effect, if any, may or may not have happened).
+    /// `call` is dropped wherever it was (its effect, if any, may or may not have happened). A
+    /// call is not started at all once the deadline has passed.
     pub async fn bound<T>(&self, call: impl Future<Output = T>) -> Option<T> {
+        if self.remaining().is_zero() {
+            return None;
+        }
         tokio::time::timeout_at(self.at, call).await.ok()
     }
 }
@@ -55,6 +59,12 @@ mod tests {
         assert_eq!(deadline.bound(std::future::pending::<()>()).await, None);
         assert_eq!(started.elapsed(), Duration::from_secs(4));
         assert_eq!(deadline.remaining(), Duration::ZERO);
+        let mut started = false;
+        let late = deadline.bound(async {
+            started = true;
+        });
+        assert_eq!(late.await, None);
+        assert!(!started, "nothing starts past the deadline");
         let sooner = Deadline::after(Duration::from_secs(1));
         assert_eq!(deadline.earliest(sooner), deadline);
     }

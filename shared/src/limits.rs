@@ -40,19 +40,51 @@ pub fn sqs_accepts(c: char) -> bool {
 /// carriage return may appear), where the escape stands for the same character: the document's
 /// JSON value is unchanged. A document that needs no escape is returned as it is, byte for byte.
 pub fn sqs_safe_json(json: &str) -> Cow<'_, str> {
-    if json.chars().all(sqs_accepts) {
+    let Some(first) = first_refused(json, 0) else {
         return Cow::Borrowed(json);
-    }
+    };
     let mut escaped = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if sqs_accepts(c) {
-            escaped.push(c);
-        } else {
-            // Every refused character is in the Basic Multilingual Plane: one escape each.
-            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
-        }
+    let mut copied = 0;
+    let mut next = Some(first);
+    while let Some(at) = next {
+        escaped.push_str(&json[copied..at]);
+        let refused = json[at..].chars().next().unwrap_or_default();
+        // Every refused character is in the Basic Multilingual Plane: one escape each.
+        escaped.push_str(&format!("\\u{:04x}", u32::from(refused)));
+        copied = at + refused.len_utf8();
+        next = first_refused(json, copied);
     }
+    escaped.push_str(&json[copied..]);
     Cow::Owned(escaped)
+}
+
+/// The byte offset of the first character from `from` on that SQS refuses. In UTF-8 those are
+/// the single bytes below 0x20 other than tab, line feed and carriage return, and U+FFFE and
+/// U+FFFF (`EF BF BE`, `EF BF BF`); surrogates cannot occur in a `str`. Scanned as bytes: it runs
+/// over every message body.
+fn first_refused(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b < 0x20 || b == 0xEF) {
+        let i = at + offset;
+        let refused = match bytes[i] {
+            b'\t' | b'\n' | b'\r' => false,
+            0xEF => {
+                bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
+            }
+            _ => true,
+        };
+        if refused {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// Whether SQS accepts every character of `text`.
+pub fn sqs_accepts_text(text: &str) -> bool {
+    first_refused(text, 0).is_none()
 }
 
 /// A string attribute value SQS accepts: `None` for an empty value (SQS refuses those, so the
@@ -61,7 +93,7 @@ pub fn sqs_safe_json(json: &str) -> Cow<'_, str> {
 pub fn sqs_attribute(value: &str) -> Option<Cow<'_, str>> {
     if value.is_empty() {
         None
-    } else if value.chars().all(sqs_accepts) {
+    } else if sqs_accepts_text(value) {
         Some(Cow::Borrowed(value))
     } else {
         Some(Cow::Owned(digest_form(value)))
@@ -174,6 +206,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_byte_scan_finds_what_the_character_rule_refuses(text in "(?s).*|[\u{0}-\u{20}\u{FFF0}-\u{FFFF}a]*") {
+            let expected = text.char_indices().find(|(_, c)| !sqs_accepts(*c)).map(|(at, _)| at);
+            proptest::prop_assert_eq!(first_refused(&text, 0), expected);
+        }
+
         #[test]
         fn escaping_keeps_any_json_string_value(text in "\\PC*|[\u{FFFE}\u{FFFF}a-z]*") {
             let json = serde_json::to_string(&serde_json::json!({ "v": text })).unwrap();

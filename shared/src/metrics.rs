@@ -70,11 +70,6 @@ pub fn emf_line_in_sets(
 }
 
 /// Writes an EMF line to standard output, where Lambda sends it to CloudWatch Logs.
-pub fn emit(dimensions: &[(&str, &str)], metrics: &[(&str, f64, Unit)], timestamp_ms: i128) {
-    write_line(&emf_line(dimensions, metrics, timestamp_ms));
-}
-
-/// Writes a prepared line to standard output.
 pub fn write_line(line: &str) {
     let mut stdout = std::io::stdout().lock();
     // A metric that cannot be written is not worth failing the invocation for.

@@ -136,7 +136,8 @@ where
     }
 
     /// Runs one invocation within `budget`: `{"replay": {…}}` replays a page, anything else
-    /// (the schedule's event) sweeps. Answers with the report as JSON.
+    /// (the schedule's event) sweeps and writes the sweep's metrics, however it ended. Answers
+    /// with the report as JSON.
     pub async fn run(
         &self,
         payload: serde_json::Value,
@@ -148,15 +149,21 @@ where
                     .map_err(|error| ReplayError::InvalidRequest(error.to_string()))?;
                 serde_json::to_value(self.replay(&request, budget).await?)
             }
-            None => serde_json::to_value(self.sweep(budget).await),
+            None => {
+                let report = self.sweep(budget).await;
+                metrics::write_line(&sweep_metrics(
+                    &report,
+                    self.claims.now().unix_timestamp_nanos() / 1_000_000,
+                ));
+                serde_json::to_value(report)
+            }
         };
         report.map_err(|error| ReplayError::InvalidRequest(error.to_string()))
     }
 
     /// Finishes lapsed claims of every vendor, a page of each in turn, until none is left or
     /// `budget` is nearly used (a claim is started only with its full deadline still ahead). A
-    /// vendor whose index cannot be read is counted as failed and the others still swept. The
-    /// report's metrics are written whatever happened.
+    /// vendor whose index cannot be read is counted as failed and the others still swept.
     pub async fn sweep(&self, budget: Deadline) -> SweepReport {
         let mut report = SweepReport::default();
         let mut cursors: Vec<(&str, Option<Cursor>)> =
@@ -223,24 +230,6 @@ where
             messages = report.messages,
             incomplete = report.incomplete,
             "sweep done"
-        );
-        let count = |n: usize| n as f64;
-        metrics::emit(
-            &[METRIC_DIMENSION],
-            &[
-                // Claims whose delivery failed or died: each one is an event that was late.
-                ("PendingClaimsFound", count(report.found), Unit::Count),
-                ("ClaimsCompleted", count(report.completed), Unit::Count),
-                // Claims still not in their queues after this run: the template alarms on it.
-                (UNFINISHED_METRIC, count(report.failed), Unit::Count),
-                // 1 when the run's time ran out before the backlog did.
-                (
-                    "SweepIncomplete",
-                    count(usize::from(report.incomplete)),
-                    Unit::Count,
-                ),
-            ],
-            self.claims.now().unix_timestamp_nanos() / 1_000_000,
         );
         report
     }
@@ -336,6 +325,28 @@ where
             None => Ok(0),
         }
     }
+}
+
+/// The EMF line of a sweep, at `timestamp_ms`.
+pub fn sweep_metrics(report: &SweepReport, timestamp_ms: i128) -> String {
+    let count = |n: usize| n as f64;
+    metrics::emf_line(
+        &[METRIC_DIMENSION],
+        &[
+            // Claims whose delivery failed or died: each one is an event that was late.
+            ("PendingClaimsFound", count(report.found), Unit::Count),
+            ("ClaimsCompleted", count(report.completed), Unit::Count),
+            // Claims still not in their queues after this run: the template alarms on it.
+            (UNFINISHED_METRIC, count(report.failed), Unit::Count),
+            // 1 when the run's time ran out before the backlog did: the next run goes on.
+            (
+                "SweepIncomplete",
+                count(usize::from(report.incomplete)),
+                Unit::Count,
+            ),
+        ],
+        timestamp_ms,
+    )
 }
 
 /// What became of one lapsed claim.

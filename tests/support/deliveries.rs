@@ -86,6 +86,22 @@ pub fn http_api_event(path: &str, headers: &[(&str, String)], body: &str) -> ser
     })
 }
 
+/// A Revo Xef delivery of `body` as API Gateway hands it to the function, signed with `secret`.
+pub fn revo_xef_event(secret: &str, body: &str) -> serde_json::Value {
+    let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");
+    http_api_event(
+        "/revo-xef",
+        &[
+            ("content-type", "application/json".to_string()),
+            (
+                webhook_core::vendors::revo_xef::SIGNATURE_HEADER,
+                sign(&secret, body.as_bytes()),
+            ),
+        ],
+        body,
+    )
+}
+
 /// The headers CycleSoftware sends with `body`, signed with `secret`.
 pub fn cyclesoftware_headers(secret: &str, body: &str) -> Vec<(&'static str, String)> {
     let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");

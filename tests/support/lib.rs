@@ -4,10 +4,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod deliveries;
+pub mod function;
 pub mod hooked;
 pub mod moto;
 pub mod proxy;
 pub mod replay;
 pub mod runtime;
 pub mod samples;
+pub mod simulation;
 pub mod stack;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use webhook_core::limits::{is_valid_group_id, sqs_accepts, MAX_MESSAGE_BYTES};
+use webhook_core::limits::{is_valid_group_id, sqs_accepts_text, MAX_MESSAGE_BYTES};
 
 /// What the proxy does to one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,14 +181,14 @@ async fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::
 fn sqs_refusal(body: &[u8]) -> Option<String> {
     let request: serde_json::Value = serde_json::from_slice(body).ok()?;
     let message = request["MessageBody"].as_str().unwrap_or_default();
-    if message.is_empty() || !message.chars().all(sqs_accepts) {
+    if message.is_empty() || !sqs_accepts_text(message) {
         return Some("Invalid characters found in the message body".into());
     }
     let mut size = message.len();
     if let Some(attributes) = request["MessageAttributes"].as_object() {
         for (name, attribute) in attributes {
             let value = attribute["StringValue"].as_str().unwrap_or_default();
-            if value.is_empty() || !value.chars().all(sqs_accepts) {
+            if value.is_empty() || !sqs_accepts_text(value) {
                 return Some(format!("Message attribute {name} has an invalid value"));
             }
             size +=

@@ -131,6 +131,25 @@ impl Stack {
             .unwrap_or_else(|| panic!("no claim {pk}"))
     }
 
+    /// The item stored under `pk`, attribute by attribute, as DynamoDB holds it.
+    pub async fn item(
+        &self,
+        pk: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(pk.to_string()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item")
+            .item
+    }
+
     pub async fn item_count(&self) -> usize {
         let count = self
             .dynamodb

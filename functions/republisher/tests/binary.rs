@@ -95,3 +95,104 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
         (Some(1.0), Some(0.0))
     );
 }
+
+/// `count` claims of `vendor` left RECEIVED by deliveries that died at the test clock's start,
+/// long before the binary's own clock: their leases have lapsed.
+async fn abandoned(stack: &Stack, vendor: &str, count: usize) {
+    use webhook_core::claims::{Claim, ClaimStore, LeaseToken};
+    use webhook_core::event::{Classified, Event};
+    use webhook_tests::deliveries::TEST_NOW;
+    let store = stack.store();
+    for i in 0..count {
+        let classified = Classified {
+            event_type: "backlog".into(),
+            dedupe_key: format!("backlog-{i}"),
+            occurred_at: None,
+            entity: None,
+            account: None,
+        };
+        let event = Event::new(vendor, classified, TEST_NOW, format!("{{\"n\":{i}}}"));
+        let claim = Claim::received(event, "digest".into(), &LeaseToken::new(), TEST_NOW);
+        store.put_new(&claim, TEST_NOW).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_scheduled_run_drains_every_vendors_backlog_with_its_own_routing() {
+    let stack = Stack::new(2).await;
+    abandoned(&stack, "cyclesoftware", 130).await;
+    abandoned(&stack, "wayke", 30).await;
+    let runtime = RuntimeApi::start().await;
+    let mut command = function_command(
+        env!("CARGO_BIN_EXE_republisher"),
+        runtime.address(),
+        &moto::moto().endpoint,
+    );
+    command.env("EVENTS_TABLE", &stack.table);
+    command.env(webhook_core::config::DELIVERY_DEADLINE_MS, "8000");
+    for vendor in webhook_core::vendors::ALL {
+        // Wherever the claims' deliveries would have sent them, the rules now say this.
+        let queue = if vendor == "wayke" {
+            &stack.queues[1]
+        } else {
+            &stack.queues[0]
+        };
+        command.env(fanout_variable(vendor), format!("*={queue}"));
+    }
+    let _function = command
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the republisher");
+
+    let scheduled = r#"{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}"#;
+    let sweep = || async {
+        let Answer::Response(report) = runtime.invoke(scheduled.to_string()).await else {
+            panic!("the sweep failed")
+        };
+        serde_json::from_str::<serde_json::Value>(&report).unwrap()
+    };
+    let first = sweep().await;
+    let count = |report: &serde_json::Value, field: &str| report[field].as_u64().unwrap();
+    assert_eq!(
+        (count(&first, "found"), first["incomplete"].as_bool()),
+        (160, Some(false)),
+        "more than a page per vendor, in one run: {first}"
+    );
+    // A claim whose calls outlast its deadline on a busy machine is left for the next run.
+    let second = sweep().await;
+    assert_eq!(
+        count(&first, "completed") + count(&second, "completed"),
+        160,
+        "{first} {second}"
+    );
+    let distinct = |messages: Vec<moto::Received>| {
+        moto::envelope_fields(&messages, "id")
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(
+        (
+            distinct(stack.drain(0).await),
+            distinct(stack.drain(1).await)
+        ),
+        (130, 30),
+        "each vendor's claims where its rules now say"
+    );
+
+    let replay = r#"{"replay":{"vendor":"wayke","from":"2026-01-01T00:00:00Z","to":"2027-01-01T00:00:00Z","limit":500}}"#;
+    let Answer::Response(report) = runtime.invoke(replay.to_string()).await else {
+        panic!("the replay failed")
+    };
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (report["replayed"].as_u64(), report["next"].is_null()),
+        (Some(30), true),
+        "{report}"
+    );
+    assert_eq!(
+        stack.drain(1).await.len(),
+        30,
+        "replayed where the rules now say"
+    );
+}

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{is_fifo, Message, PublishError, Publisher};
-use crate::limits::{is_valid_group_id, sqs_accepts, MAX_MESSAGE_BYTES};
+use crate::limits::{is_valid_group_id, sqs_accepts_text, MAX_MESSAGE_BYTES};
 
 #[derive(Debug, Default)]
 struct Queue {
@@ -91,13 +91,13 @@ impl MemoryPublisher {
 
 /// Why SQS would refuse `message` for `queue_url`, if it would.
 fn refusal(queue_url: &str, message: &Message) -> Option<&'static str> {
-    if !message.body.chars().all(sqs_accepts) {
+    if !sqs_accepts_text(&message.body) {
         return Some("InvalidMessageContents: the body holds characters SQS refuses");
     }
     if message
         .attributes
         .iter()
-        .any(|(_, value)| value.is_empty() || !value.chars().all(sqs_accepts))
+        .any(|(_, value)| value.is_empty() || !sqs_accepts_text(value))
     {
         return Some(
             "InvalidParameterValue: an attribute value is empty or holds refused characters",
