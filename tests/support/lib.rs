@@ -8,6 +8,7 @@ pub mod hooked;
 pub mod moto;
 pub mod proxy;
 pub mod replay;
+pub mod rie;
 pub mod runtime;
 pub mod samples;
 pub mod stack;
