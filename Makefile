@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit venv events build dev invoke demo sam-backend sam-local bench clean
+.PHONY: test lint template-lint unit venv events build dev invoke demo sam-backend sam-local arm64 bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -81,6 +81,12 @@ sam-backend: $(VENV_READY)
 ## what happened; fails on any difference. Needs root where there is no Docker.
 sam-local: $(VENV_READY)
 	$(VENV)/bin/python scripts/sam_local.py check
+
+## arm64: one arm64 binary (built as `make build` builds it) run on this x86_64 machine under
+## qemu-user by the arm64 Lambda Runtime Interface Emulator, against moto. Needs root to install
+## qemu-user.
+arm64: $(VENV_READY)
+	$(VENV)/bin/python scripts/arm64.py
 
 ## bench: CPU per event per vendor against the HMAC+parse floor (criterion), then cold starts of
 ## every release binary against the Runtime API emulator and moto.

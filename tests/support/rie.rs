@@ -192,7 +192,9 @@ impl Running {
             .ok()
             .and_then(|value| value.as_object().cloned())
             .is_some_and(|fields| fields.contains_key("errorType"));
-        if status != 200 || failed {
+        if status != 200 {
+            Answer::Error(format!("HTTP {status} {body}"))
+        } else if failed {
             Answer::Error(body)
         } else {
             Answer::Response(body)
