@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from containers import ContainerError, free_port
-from local_stack import EVENTS, ROOT, STATE, create_resources, queued_messages, say, stored_events, template
+from local_stack import EVENTS, ROOT, STATE, create_resources, queued_messages, say, stored_events, template, verdict
 
 PACKAGES = ["qemu-user", "libc6-arm64-cross", "libgcc-s1-arm64-cross"]
 SYSROOT = "/usr/aarch64-linux-gnu"
@@ -165,10 +165,7 @@ def main() -> int:
             moto.stdin.close()
         moto.wait(timeout=30)
     say(f"arm64 build {built - started:.1f} s, run {time.monotonic() - built:.1f} s")
-    if problems:
-        say("DIFFERENCES:\n  " + "\n  ".join(problems))
-        return 1
-    return 0
+    return verdict(problems)
 
 
 if __name__ == "__main__":

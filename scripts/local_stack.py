@@ -340,6 +340,11 @@ def demo() -> int:
                 problems.append(f"{queue} holds {count} messages, expected {expected}")
     finally:
         stack.stop()
+    return verdict(problems)
+
+
+def verdict(problems: list[str]) -> int:
+    """Prints what differed from what should be, if anything; the exit status to give."""
     if problems:
         say("\nDIFFERENCES:\n  " + "\n  ".join(problems))
         return 1

@@ -46,6 +46,7 @@ from local_stack import (
     stored_events,
     template,
     vendors,
+    verdict,
 )
 
 ENV_VARS = "events/env.json"
@@ -298,11 +299,7 @@ def check() -> int:
     say("\ntimings:")
     for what, seconds in timings:
         say(f"  {what:<45} {seconds:7.1f} s")
-    if problems:
-        say("\nDIFFERENCES:\n  " + "\n  ".join(problems))
-        return 1
-    say("\nEverything as expected.")
-    return 0
+    return verdict(problems)
 
 
 def main() -> int:

@@ -73,23 +73,7 @@ fn every_event_type_of_every_vendor_has_a_sample() {
 /// from Cargo.toml: the same as `events/env.json` but for where moto is.
 #[test]
 fn the_cargo_lambda_watch_environment_is_the_local_stacks() {
-    let output = std::process::Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(events_dir().parent().unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = webhook_tests::workspace::metadata(&["--no-deps"]);
     let watch = &metadata["metadata"]["lambda"]["bin"];
     let template = webhook_tests::samples::template();
     for function in webhook_tests::samples::local_functions() {

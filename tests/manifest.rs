@@ -3,8 +3,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::path::Path;
-
 fn version(text: &str) -> Vec<u64> {
     let mut parts: Vec<u64> = text.split('.').map(|part| part.parse().unwrap()).collect();
     parts.resize(3, 0);
@@ -13,17 +11,7 @@ fn version(text: &str) -> Vec<u64> {
 
 #[test]
 fn rust_version_covers_every_locked_dependency() {
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let metadata = webhook_tests::workspace::metadata(&["--locked"]);
     let packages = metadata["packages"].as_array().unwrap();
     let ours = packages
         .iter()

@@ -12,3 +12,4 @@ pub mod rie;
 pub mod runtime;
 pub mod samples;
 pub mod stack;
+pub mod workspace;
