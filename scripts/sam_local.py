@@ -9,9 +9,11 @@
                                        network with the template's table and queues
     sam_local.py check                 the README's local workflow end to end on this machine's
                                        architecture: the backend, `sam build`, every sample event
-                                       through `sam local invoke` (forged, then twice), every sample
-                                       through `sam local start-api` at the deployed path, the
-                                       republisher's sweep; prints a table, exits 1 on any difference
+                                       through `sam local invoke` (forged, then twice), one sample
+                                       per route through `sam local start-api` at its deployed path
+                                       (the same), the republisher's sweep; prints a table of
+                                       outcomes and of what reached the table and each queue, and
+                                       exits 1 on any difference
 
 scripts/containers.py says how the engine, the images and the network are set up, and why.
 """
@@ -217,7 +219,8 @@ def start_api_phase(session: Session, arch: str, tpl: dict, problems: Problems) 
                 raise ContainerError(f"sam local start-api did not come up; see {STATE / 'start-api.log'}")
             time.sleep(0.3)
         for vendor in vendors(tpl):
-            for sample in vendor["samples"]:
+            # One sample per route: every sample has been through `sam local invoke` already.
+            for sample in vendor["samples"][:1]:
                 event = json.loads(sample.read_text())
                 url = f"http://127.0.0.1:{port}{event['rawPath']}"
                 got = [
@@ -239,10 +242,12 @@ def start_api_phase(session: Session, arch: str, tpl: dict, problems: Problems) 
     return rows
 
 
-def totals(session: Session, tpl: dict, phase: str, problems: Problems) -> list[str]:
+def totals(session: Session, tpl: dict, phase: str, problems: Problems, per_vendor: int | None = None) -> list[str]:
+    """What reached the table and each queue, against one per sample sent (at most `per_vendor`
+    samples of each vendor)."""
     assert session.backend
     endpoint = session.backend.endpoint
-    samples = {queue_of(v): len(v["samples"]) for v in vendors(tpl)}
+    samples = {queue_of(v): len(v["samples"][:per_vendor]) for v in vendors(tpl)}
     lines = [
         f"stored events: "
         + problems.expect(f"{phase}: stored events", stored_events(endpoint, session.created["EventsTable"]), sum(samples.values()))
@@ -282,9 +287,9 @@ def check() -> int:
             {"found": 0, "failed": 0},
         )
         session.reset()
-        say("\nsending every sample event through `sam local start-api` at its deployed path")
-        served = timed("sam local start-api, every sample", lambda: start_api_phase(session, arch, tpl, problems))
-        after_api = totals(session, tpl, "sam local start-api", problems)
+        say("\nsending one sample per route through `sam local start-api`, at its deployed path (forged, then twice)")
+        served = timed("sam local start-api, one sample per route", lambda: start_api_phase(session, arch, tpl, problems))
+        after_api = totals(session, tpl, "sam local start-api", problems, per_vendor=1)
     finally:
         session.stop()
 
