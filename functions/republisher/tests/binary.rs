@@ -23,9 +23,8 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
     .await;
     assert_eq!(response.status().as_u16(), 503);
 
-    let mut function =
-        Function::new(env!("CARGO_BIN_EXE_republisher"), &moto::moto().endpoint)
-            .env("EVENTS_TABLE", &stack.table);
+    let mut function = Function::new(env!("CARGO_BIN_EXE_republisher"), &moto::moto().endpoint)
+        .env("EVENTS_TABLE", &stack.table);
     for vendor in webhook_core::vendors::ALL {
         function = function.env(fanout_variable(vendor), stack.fanout());
     }
