@@ -23,7 +23,6 @@ import sys
 import threading
 
 try:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -81,32 +80,51 @@ def self_signed_certificate(directory: str) -> ssl.SSLContext:
     return context
 
 
-def serve_tls(port: int, directory: str) -> None:
-    context = self_signed_certificate(directory)
+class OneDynamoDBRequestAtATime:
+    """WSGI middleware: DynamoDB requests are handled one at a time. DynamoDB applies a
+    conditional write atomically, but moto checks the condition and then writes, so two
+    concurrent conditional puts of one key could both succeed; serialising DynamoDB requests
+    restores the service's guarantee. Other services (SQS long polls) stay concurrent."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with self.lock:
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+def serve(host: str, port: int, ssl_context: ssl.SSLContext | None = None):
     server = make_server(
-        "127.0.0.1",
+        host,
         port,
-        DomainDispatcherApplication(create_backend_app),
+        OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app)),
         threaded=True,
         request_handler=MotoRequestHandler,
-        ssl_context=context,
+        ssl_context=ssl_context,
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     print(server.server_address[1], flush=True)
+    return server
+
+
+def serve_tls(port: int, directory: str) -> None:
+    server = serve("127.0.0.1", port, self_signed_certificate(directory))
     wait_for_stdin_to_close()
     server.shutdown()
 
 
 def serve_http(host: str, port: int, until_terminated: bool) -> None:
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    print(server.get_host_and_port()[1], flush=True)
+    server = serve(host, port)
     if until_terminated:
         wait_for_termination()
     else:
         wait_for_stdin_to_close()
-    server.stop()
+    server.shutdown()
 
 
 def wait_for_stdin_to_close() -> None:
