@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit simulate venv events build dev invoke demo bench clean
+.PHONY: test lint template-lint unit simulate venv events build dev invoke demo sam-backend sam-local arm64 bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -55,9 +55,11 @@ $(VENV_READY): requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## build: `sam build` for ARCH (default: the template's arm64; ARCH=x86_64 builds on any x86_64 machine).
+## build: `sam build` for ARCH (default: the template's arm64, cross-compiled with zig on x86_64;
+## ARCH=x86_64 for the other). Adds the Rust target if missing; the binaries are compiled in one
+## cargo run that `sam build` then reuses.
 build: $(VENV_READY)
-	sam build --template template.yaml --parameter-overrides Architecture=$(ARCH)
+	$(VENV)/bin/python scripts/sam_local.py build --arch $(ARCH)
 
 ## dev: the local stack (moto + the template's table and queues + cargo lambda watch) until Ctrl-C.
 dev: $(VENV_READY)
@@ -72,6 +74,23 @@ invoke: $(VENV_READY)
 demo: $(VENV_READY)
 	$(VENV)/bin/python scripts/local_stack.py demo
 
+## sam-backend: what `sam local` needs, until Ctrl-C: Docker, or podman set up here (root), the
+## Lambda base image, moto in a container on the network `webhook-local` with the table and queues.
+sam-backend: $(VENV_READY)
+	$(VENV)/bin/python scripts/sam_local.py backend
+
+## sam-local: the README's local workflow for real on this machine's architecture: the backend,
+## `sam build`, every sample through `sam local invoke` and `sam local start-api`; a table of
+## what happened; fails on any difference. Needs root where there is no Docker.
+sam-local: $(VENV_READY)
+	$(VENV)/bin/python scripts/sam_local.py check
+
+## arm64: one arm64 binary (built as `make build` builds it) run on this x86_64 machine under
+## qemu-user by the arm64 Lambda Runtime Interface Emulator, against moto. Needs root to install
+## qemu-user.
+arm64: $(VENV_READY)
+	$(VENV)/bin/python scripts/arm64.py
+
 ## bench: CPU per event per vendor against the HMAC+parse floor (criterion), cold starts of
 ## every release binary against the Runtime API emulator and moto, and the republisher's drain
 ## rate.
@@ -81,7 +100,7 @@ bench: $(VENV_READY)
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench drain --locked
 
-## clean: build output and the virtualenv.
+## clean: build output, the virtualenv and the local stack's files.
 clean:
 	cargo clean
-	rm -rf $(VENV) .aws-sam
+	rm -rf $(VENV) .aws-sam .local-stack

@@ -3,7 +3,9 @@
 
 moto (DynamoDB, SQS) on 127.0.0.1:5000 with the table and queues template.yaml declares (named
 by their logical ids, as events/env.json and the Cargo.toml watch metadata expect), and
-`cargo lambda watch` on 127.0.0.1:9000 serving every function.
+`cargo lambda watch` on 127.0.0.1:9000 serving every function at the paths the deployed HTTP API
+has (`POST /cyclesoftware`, `POST /wayke/<type>`, …): its router is made from the template's
+routes, in .local-stack/cargo-lambda.toml.
 
     local_stack.py dev                  run it until Ctrl-C, printing each vendor's URL and a curl line
     local_stack.py invoke VENDOR EVENT  send events/VENDOR/EVENT.json to the running stack
@@ -30,6 +32,7 @@ from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+STATE = ROOT / ".local-stack"
 MOTO_PORT = 5000
 WATCH_PORT = 9000
 REGION = "eu-west-1"
@@ -112,8 +115,9 @@ class Stack:
         wait_for_port(MOTO_PORT, "moto", self.moto, 30)
         created = create_resources(template())
         output = subprocess.DEVNULL if quiet_watch else None
+        config = write_router(template())
         self.watch = subprocess.Popen(
-            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(WATCH_PORT)],
+            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(WATCH_PORT), "--global", str(config)],
             cwd=ROOT,
             stdout=output,
             stderr=output,
@@ -142,10 +146,11 @@ class Stack:
                 self.moto.kill()
 
 
-def create_resources(tpl: dict) -> dict:
-    """Creates the template's DynamoDB tables and SQS queues in moto, named by logical id."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=ENDPOINT, **AWS)
-    sqs = boto3.client("sqs", endpoint_url=ENDPOINT, **AWS)
+def create_resources(tpl: dict, endpoint: str = ENDPOINT) -> dict:
+    """Creates the template's DynamoDB tables and SQS queues in the moto at `endpoint`, named by
+    logical id; returns each one's name or URL by logical id."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **AWS)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, **AWS)
     created: dict[str, str] = {}
     resources = tpl["Resources"]
     for logical_id, resource in resources.items():
@@ -190,31 +195,70 @@ def create_resources(tpl: dict) -> dict:
     return created
 
 
+def write_router(tpl: dict) -> Path:
+    """cargo lambda watch's configuration: each function at its route in the template."""
+    lines = ["# Written by scripts/local_stack.py from template.yaml's routes.", "[watch.router]"]
+    for vendor in vendors(tpl):
+        if vendor["method"] == "ANY":
+            lines.append(f'"{vendor["path"]}" = "{vendor["binary"]}"')
+        else:
+            lines.append(f'"{vendor["path"]}" = [{{ method = "{vendor["method"]}", function = "{vendor["binary"]}" }}]')
+    config = STATE / "cargo-lambda.toml"
+    STATE.mkdir(exist_ok=True)
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
 def local_url(vendor: dict, sample: Path | None = None) -> str:
-    """The watch URL of a vendor's route; for routed vendors, of the sample's event type."""
+    """The watch URL of a vendor's route (the deployed path); for routed vendors, of the sample's
+    event type."""
     path = vendor["path"]
     if "{event}" in path:
         event_type = sample.stem if sample else "<event-type>"
         path = path.replace("{event}", event_type)
-    rest = path.split("/", 2)[2] if path.count("/") > 1 else ""
-    return f"{WATCH}/lambda-url/{vendor['binary']}/{rest}"
+    return f"{WATCH}{path}"
 
 
-def send(vendor: dict, sample: Path, forge: bool = False) -> tuple[int, dict]:
-    """Posts a sample event's body with its headers to the running stack, as the vendor would."""
-    event = json.loads(sample.read_text())
-    headers = dict(event["headers"])
-    if forge:
-        for name, value in headers.items():
-            if name not in NOT_CREDENTIALS:
-                headers[name] = value[:-1] + ("1" if value.endswith("0") else "0")
+def forged(headers: dict) -> dict:
+    """`headers` with every credential altered in its last character."""
+    return {
+        name: value if name in NOT_CREDENTIALS else value[:-1] + ("1" if value.endswith("0") else "0")
+        for name, value in headers.items()
+    }
+
+
+def post(url: str, event: dict, headers: dict) -> tuple[int, dict]:
+    """Sends a sample event's body with `headers` to `url`, with the event's method."""
     method = event["requestContext"]["http"]["method"]
-    request = urllib.request.Request(local_url(vendor, sample), data=event["body"].encode(), headers=headers, method=method)
+    request = urllib.request.Request(url, data=event["body"].encode(), headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def send(vendor: dict, sample: Path, forge: bool = False) -> tuple[int, dict]:
+    """Posts a sample event's body with its headers to the running stack, as the vendor would."""
+    event = json.loads(sample.read_text())
+    headers = forged(event["headers"]) if forge else dict(event["headers"])
+    return post(local_url(vendor, sample), event, headers)
+
+
+def stored_events(endpoint: str, table: str) -> int:
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **AWS)
+    return dynamodb.scan(TableName=table, Select="COUNT")["Count"]
+
+
+def queued_messages(endpoint: str, queue_url: str) -> int:
+    sqs = boto3.client("sqs", endpoint_url=endpoint, **AWS)
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def queue_of(vendor: dict) -> str:
+    """The logical id of the queue a vendor function's FANOUT names."""
+    return vendor["function"].replace("Function", "Queue")
 
 
 def curl_line(vendor: dict, sample: Path) -> str:
@@ -268,8 +312,7 @@ def demo() -> int:
         expected_items = 0
         expected_messages: dict[str, int] = {}
         for vendor in vendors(tpl):
-            queue = vendor["function"].replace("Function", "Queue")
-            expected_messages[queue] = len(vendor["samples"])
+            expected_messages[queue_of(vendor)] = len(vendor["samples"])
             expected_items += len(vendor["samples"])
             for sample in vendor["samples"]:
                 outcomes = []
@@ -286,20 +329,22 @@ def demo() -> int:
                 say(f"  {vendor['binary'] + ' (forged)':<42} {outcome}")
                 if status != 401:
                     problems.append(f"{vendor['binary']}: a forged event got {status}")
-        dynamodb = boto3.client("dynamodb", endpoint_url=ENDPOINT, **AWS)
-        sqs = boto3.client("sqs", endpoint_url=ENDPOINT, **AWS)
-        items = dynamodb.scan(TableName=created["EventsTable"], Select="COUNT")["Count"]
+        items = stored_events(ENDPOINT, created["EventsTable"])
         say(f"\nstored events: {items} (expected {expected_items})")
         if items != expected_items:
             problems.append(f"{items} stored events, expected {expected_items}")
         for queue, expected in expected_messages.items():
-            attributes = sqs.get_queue_attributes(QueueUrl=created[queue], AttributeNames=["ApproximateNumberOfMessages"])
-            count = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+            count = queued_messages(ENDPOINT, created[queue])
             say(f"messages in {queue}: {count} (expected {expected})")
             if count != expected:
                 problems.append(f"{queue} holds {count} messages, expected {expected}")
     finally:
         stack.stop()
+    return verdict(problems)
+
+
+def verdict(problems: list[str]) -> int:
+    """Prints what differed from what should be, if anything; the exit status to give."""
     if problems:
         say("\nDIFFERENCES:\n  " + "\n  ".join(problems))
         return 1

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use webhook_tests::samples::{events_dir, generate, VENDORS};
+use webhook_tests::samples::{events_dir, generate, REPUBLISHER_SWEEP, VENDORS};
 
 #[test]
 fn committed_sample_events_are_fresh() {
@@ -24,7 +24,11 @@ fn committed_sample_events_are_fresh() {
             std::fs::write(&path, content).unwrap();
         }
     }
-    let mut on_disk: BTreeSet<PathBuf> = BTreeSet::from([PathBuf::from("env.json")]);
+    let mut on_disk: BTreeSet<PathBuf> = ["env.json", REPUBLISHER_SWEEP]
+        .into_iter()
+        .map(PathBuf::from)
+        .filter(|path| root.join(path).exists())
+        .collect();
     for vendor in VENDORS {
         for file in webhook_tests::samples::event_files(&vendor) {
             on_disk.insert(file.strip_prefix(&root).unwrap().to_path_buf());
@@ -65,37 +69,26 @@ fn every_event_type_of_every_vendor_has_a_sample() {
     assert_eq!(names("cyclesoftware"), cyclesoftware);
 }
 
+/// `make dev` runs the functions with `cargo lambda watch`, which takes each one's environment
+/// from Cargo.toml: the same as `events/env.json` but for where moto is.
 #[test]
-fn the_cargo_lambda_watch_environment_is_the_one_in_env_json() {
-    let output = std::process::Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(events_dir().parent().unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+fn the_cargo_lambda_watch_environment_is_the_local_stacks() {
+    let metadata = webhook_tests::workspace::metadata(&["--no-deps"]);
     let watch = &metadata["metadata"]["lambda"]["bin"];
-    let env: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(events_dir().join("env.json")).unwrap())
-            .unwrap();
     let template = webhook_tests::samples::template();
     for function in webhook_tests::samples::local_functions() {
         let binary = template["Resources"][function]["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
             .unwrap();
+        let expected = webhook_tests::samples::local_environment(
+            &template,
+            function,
+            webhook_tests::samples::DEV_AWS_ENDPOINT,
+        );
         assert_eq!(
-            watch[binary]["env"], env[function],
-            "[workspace.metadata.lambda.bin.{binary}.env] in Cargo.toml differs from events/env.json {function}"
+            watch[binary]["env"],
+            serde_json::json!(expected),
+            "[workspace.metadata.lambda.bin.{binary}.env] in Cargo.toml is not {function}'s local environment"
         );
     }
 }

@@ -39,19 +39,54 @@ fn functions(template: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// The variables `function` has when deployed (those declared `AWS::NoValue` are not set).
 fn variables(template: &Value, function: &Value) -> BTreeSet<String> {
-    let names = |variables: &Value| -> Vec<String> {
-        variables
-            .as_mapping()
-            .map(|m| m.keys().map(|k| k.as_str().unwrap().to_string()).collect())
-            .unwrap_or_default()
-    };
-    let mut all: BTreeSet<String> =
-        names(&template["Globals"]["Function"]["Environment"]["Variables"])
-            .into_iter()
-            .collect();
-    all.extend(names(&function["Properties"]["Environment"]["Variables"]));
-    all
+    declared(template, function)
+        .into_iter()
+        .filter(|(_, value)| !samples::is_no_value(value))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Every variable the template declares for `function`, Globals included, with its value.
+fn declared(template: &Value, function: &Value) -> BTreeMap<String, Value> {
+    [
+        &template["Globals"]["Function"]["Environment"]["Variables"],
+        &function["Properties"]["Environment"]["Variables"],
+    ]
+    .into_iter()
+    .filter_map(Value::as_mapping)
+    .flatten()
+    .map(|(name, value)| (name.as_str().unwrap().to_string(), value.clone()))
+    .collect()
+}
+
+/// `sam local` applies an `--env-vars` entry only to a variable the template declares for the
+/// function, and drops the rest without a word: every entry of events/env.json must be declared.
+/// `AWS_ENDPOINT_URL` is declared for that alone, as `AWS::NoValue`: no deployed function has it.
+#[test]
+fn every_variable_of_env_json_is_declared_and_the_endpoint_is_never_deployed() {
+    let template = template();
+    let env: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(samples::events_dir().join("env.json")).unwrap(),
+    )
+    .unwrap();
+    for (id, function) in functions(&template) {
+        let declared = declared(&template, &function);
+        let local = env[&id].as_object().unwrap();
+        for name in local.keys() {
+            assert!(
+                declared.contains_key(name),
+                "{id}: events/env.json sets {name}, which the template does not declare"
+            );
+        }
+        assert!(local.contains_key("AWS_ENDPOINT_URL"), "{id}");
+        assert!(
+            samples::is_no_value(&declared["AWS_ENDPOINT_URL"]),
+            "{id}: AWS_ENDPOINT_URL must be AWS::NoValue, so that it is never deployed"
+        );
+        assert!(!variables(&template, &function).contains("AWS_ENDPOINT_URL"));
+    }
 }
 
 #[test]

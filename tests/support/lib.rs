@@ -4,12 +4,13 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 pub mod deliveries;
-pub mod function;
 pub mod hooked;
 pub mod moto;
 pub mod proxy;
 pub mod replay;
+pub mod rie;
 pub mod runtime;
 pub mod samples;
 pub mod simulation;
 pub mod stack;
+pub mod workspace;

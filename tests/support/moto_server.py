@@ -1,8 +1,12 @@
 """Runs moto in server mode on 127.0.0.1 for the project's tests and local runs.
 
-Binds a free port (or the one given with --port, or as the first argument), prints the port on
-a line of its own once it accepts connections, and stops when its standard input closes: the
-process that started it holds that pipe, so moto never outlives it.
+Binds a free port on 127.0.0.1 (or the one given with --port, or as the first argument), prints
+the port on a line of its own once it accepts connections, and stops when its standard input
+closes: the process that started it holds that pipe, so moto never outlives it.
+
+In a container (the backend of `sam local`, scripts/containers.py) it runs with --host 0.0.0.0
+(the container's own interfaces) and --until-terminated: then it stops on SIGTERM or SIGINT, as
+a container's main process does.
 
 With --tls DIR it speaks only HTTPS: it makes a self-signed certificate for 127.0.0.1 and
 localhost, writes it to DIR/ca.pem for clients to trust, and serves with it. The tests use this
@@ -13,12 +17,12 @@ import datetime
 import ipaddress
 import logging
 import os
+import signal
 import ssl
 import sys
 import threading
 
 try:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -76,29 +80,51 @@ def self_signed_certificate(directory: str) -> ssl.SSLContext:
     return context
 
 
-def serve_tls(port: int, directory: str) -> None:
-    context = self_signed_certificate(directory)
+class OneDynamoDBRequestAtATime:
+    """WSGI middleware: DynamoDB requests are handled one at a time. DynamoDB applies a
+    conditional write atomically, but moto checks the condition and then writes, so two
+    concurrent conditional puts of one key could both succeed; serialising DynamoDB requests
+    restores the service's guarantee. Other services (SQS long polls) stay concurrent."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with self.lock:
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+def serve(host: str, port: int, ssl_context: ssl.SSLContext | None = None):
     server = make_server(
-        "127.0.0.1",
+        host,
         port,
-        DomainDispatcherApplication(create_backend_app),
+        OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app)),
         threaded=True,
         request_handler=MotoRequestHandler,
-        ssl_context=context,
+        ssl_context=ssl_context,
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     print(server.server_address[1], flush=True)
+    return server
+
+
+def serve_tls(port: int, directory: str) -> None:
+    server = serve("127.0.0.1", port, self_signed_certificate(directory))
     wait_for_stdin_to_close()
     server.shutdown()
 
 
-def serve_http(port: int) -> None:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    print(server.get_host_and_port()[1], flush=True)
-    wait_for_stdin_to_close()
-    server.stop()
+def serve_http(host: str, port: int, until_terminated: bool) -> None:
+    server = serve(host, port)
+    if until_terminated:
+        wait_for_termination()
+    else:
+        wait_for_stdin_to_close()
+    server.shutdown()
 
 
 def wait_for_stdin_to_close() -> None:
@@ -108,6 +134,13 @@ def wait_for_stdin_to_close() -> None:
         pass
 
 
+def wait_for_termination() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
 def main() -> None:
     # Werkzeug logs every request to stderr. The harness reads stderr only when start-up fails,
     # so a long test run would fill the pipe and block moto: log errors only.
@@ -115,13 +148,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("port_argument", nargs="?", type=int, default=None)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--tls", metavar="DIR", help="serve HTTPS, writing DIR/ca.pem")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (HTTP only)")
+    parser.add_argument("--until-terminated", action="store_true", help="stop on SIGTERM, not on stdin")
+    parser.add_argument("--tls", metavar="DIR", help="serve HTTPS on 127.0.0.1, writing DIR/ca.pem")
     args = parser.parse_args()
     port = args.port_argument if args.port_argument is not None else args.port
     if args.tls:
         serve_tls(port, args.tls)
     else:
-        serve_http(port)
+        serve_http(args.host, port, args.until_terminated)
 
 
 if __name__ == "__main__":

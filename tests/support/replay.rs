@@ -1,13 +1,11 @@
 //! Replay of the sample events through a built function binary: the local counterpart of
-//! `sam local invoke -e events/<vendor>/<event>.json`, with a Runtime API emulator for the
-//! Lambda service and moto for DynamoDB and SQS.
-
-use std::process::Stdio;
+//! `sam local invoke -e events/<vendor>/<event>.json`, with AWS's Lambda Runtime Interface
+//! Emulator (the one `sam local` uses) for the Lambda service and moto for DynamoDB and SQS.
 
 use serde_json::Value;
 
 use crate::moto;
-use crate::runtime::{function_command, status_and_body, RuntimeApi};
+use crate::rie::{status_and_body, Function};
 use crate::samples::{self, SampleVendor};
 use crate::stack::Stack;
 
@@ -21,22 +19,16 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     let stack = Stack::new(1).await;
     let (dynamodb, sqs, table, queue) =
         (&stack.dynamodb, &stack.sqs, &stack.table, &stack.queues[0]);
-    let runtime = RuntimeApi::start().await;
-
-    let mut command = function_command(binary, runtime.address(), &moto.endpoint);
+    let mut function = Function::new(binary, &moto.endpoint);
     for (name, value) in env_of(&vendor) {
-        command.env(name, value);
+        function = function.env(name, value);
     }
-    let mut function = command
+    let function = function
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("EVENTS_TABLE", table)
         .env("FANOUT", format!("*={queue}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the function binary");
-    let stdout = tokio::spawn(read_all(function.stdout.take().expect("piped stdout")));
-    let stderr = tokio::spawn(read_all(function.stderr.take().expect("piped stderr")));
+        .start()
+        .await;
 
     let files = samples::event_files(&vendor);
     assert!(!files.is_empty(), "no sample events for {}", vendor.name);
@@ -52,8 +44,11 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             .to_string_lossy()
             .into_owned();
 
-        let (status, _) =
-            status_and_body(runtime.invoke(tampered(&vendor, &event).to_string()).await);
+        let (status, _) = status_and_body(
+            function
+                .invoke(&tampered(&vendor, &event).to_string())
+                .await,
+        );
         assert_eq!(status, 401, "{name}: altered credentials");
         assert_eq!(
             item_count(dynamodb, table).await,
@@ -61,13 +56,13 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             "{name}: a refused event was stored"
         );
 
-        let (status, first) = status_and_body(runtime.invoke(event.to_string()).await);
+        let (status, first) = status_and_body(function.invoke(&event.to_string()).await);
         assert_eq!(
             (status, first["status"].as_str()),
             (200, Some("accepted")),
             "{name}: {first}"
         );
-        let (status, second) = status_and_body(runtime.invoke(event.to_string()).await);
+        let (status, second) = status_and_body(function.invoke(&event.to_string()).await);
         assert_eq!(
             (status, second["status"].as_str()),
             (200, Some("duplicate")),
@@ -107,12 +102,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         "one message per sample, with its type and exact body"
     );
 
-    function.start_kill().expect("stop the function");
-    let logs = format!(
-        "{}{}",
-        stdout.await.expect("stdout reader"),
-        stderr.await.expect("stderr reader")
-    );
+    let logs = function.stop().await;
     let mut outcomes: Vec<String> = logs
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
@@ -169,12 +159,6 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             vendor.name
         );
     }
-}
-
-async fn read_all<R: tokio::io::AsyncRead + Unpin>(mut reader: R) -> String {
-    let mut text = String::new();
-    let _ignored = tokio::io::AsyncReadExt::read_to_string(&mut reader, &mut text).await;
-    text
 }
 
 /// The values of the sample's headers that authenticate it.

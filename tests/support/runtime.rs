@@ -1,5 +1,9 @@
-//! A Lambda Runtime API emulator, enough to run a built function binary in a test: it hands out
-//! events on `GET /2018-06-01/runtime/invocation/next` and collects what the function posts back.
+//! A hand-written Lambda Runtime API, kept for the one thing AWS's Runtime Interface Emulator
+//! (`rie.rs`, which every other binary test uses) cannot tell: the moment a freshly started
+//! binary first asks for an event, the end of its initialisation, which the cold-start bench
+//! measures. (The emulator starts the binary itself, on the first invocation, and reports no
+//! such time.) It hands out events on `GET /2018-06-01/runtime/invocation/next` and collects
+//! what the function posts back.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, Mutex};
+
+pub use crate::rie::Answer;
 
 /// A command that runs a function binary as Lambda would: against `runtime_api`, configured by
 /// environment only (nothing of the test's own environment but `PATH`), with dummy credentials
@@ -37,27 +43,6 @@ pub fn function_command(
         .env("AWS_ENDPOINT_URL", aws_endpoint)
         .kill_on_drop(true);
     command
-}
-
-/// The status code and JSON body of an API Gateway HTTP API response.
-pub fn status_and_body(answer: Answer) -> (u64, serde_json::Value) {
-    let Answer::Response(text) = answer else {
-        panic!("the function failed: {answer:?}")
-    };
-    let response: serde_json::Value = serde_json::from_str(&text).expect("a JSON response");
-    let body = response["body"].as_str().expect("a text body");
-    let body = serde_json::from_str(body).expect("a JSON body");
-    (
-        response["statusCode"].as_u64().expect("a status code"),
-        body,
-    )
-}
-
-/// What the function answered for one invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    Response(String),
-    Error(String),
 }
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Answer>>>>;

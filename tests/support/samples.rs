@@ -166,16 +166,20 @@ impl SampleVendor {
     }
 }
 
-/// Where the local stack (`make dev`) runs moto; `events/env.json` and the `cargo lambda watch`
-/// metadata in Cargo.toml point the functions there.
-pub const LOCAL_AWS_ENDPOINT: &str = "http://127.0.0.1:5000";
+/// Where the functions reach moto under `sam local` (`events/env.json`): moto's container, by
+/// its name on the network `make sam-backend` makes. A function container's 127.0.0.1 is its own
+/// (scripts/containers.py has the whole set-up).
+pub const SAM_LOCAL_AWS_ENDPOINT: &str = "http://moto:5000";
+/// Where the functions reach moto under `make dev` (`cargo lambda watch`, whose environment is
+/// the metadata in Cargo.toml): moto on this machine.
+pub const DEV_AWS_ENDPOINT: &str = "http://127.0.0.1:5000";
 /// The account id moto gives queue URLs.
 pub const LOCAL_ACCOUNT: &str = "123456789012";
 
-/// The local URL of the queue the template declares as `logical_id` (the local stack names
-/// resources by their logical ids).
-pub fn local_queue_url(logical_id: &str) -> String {
-    format!("{LOCAL_AWS_ENDPOINT}/{LOCAL_ACCOUNT}/{logical_id}")
+/// The URL of the queue the template declares as `logical_id` in the moto at `endpoint` (the
+/// local stacks name resources by their logical ids).
+pub fn local_queue_url(endpoint: &str, logical_id: &str) -> String {
+    format!("{endpoint}/{LOCAL_ACCOUNT}/{logical_id}")
 }
 
 /// The template.
@@ -188,13 +192,15 @@ pub fn template() -> serde_yaml_ng::Value {
     serde_yaml_ng::from_str(&text).expect("template.yaml is YAML")
 }
 
-/// The variables of the template's function `function` for the local stack: what
-/// `sam local invoke --env-vars` and `cargo lambda watch` set. Template values are resolved
-/// against the local stack (resources by logical id, parameters by their defaults, secrets by
-/// the development secrets).
+/// The variables of the template's function `function` for a local stack whose moto is at
+/// `endpoint`: what `sam local invoke --env-vars` and `cargo lambda watch` set. Template values
+/// are resolved against the local stack (resources by logical id, parameters by their defaults,
+/// secrets by the development secrets); a variable the template declares as `AWS::NoValue`
+/// (absent when deployed) is set only if the local stack has a value for it.
 pub fn local_environment(
     template: &serde_yaml_ng::Value,
     function: &str,
+    endpoint: &str,
 ) -> BTreeMap<String, String> {
     use serde_yaml_ng::Value as Yaml;
     let secret_of = |parameter: &str| {
@@ -224,7 +230,7 @@ pub fn local_environment(
                 while let Some(start) = rest.find("${") {
                     out.push_str(&rest[..start]);
                     let end = rest[start..].find('}').expect("closed ${") + start;
-                    out.push_str(&local_queue_url(&rest[start + 2..end]));
+                    out.push_str(&local_queue_url(endpoint, &rest[start + 2..end]));
                     rest = &rest[end + 1..];
                 }
                 out.push_str(rest);
@@ -242,6 +248,9 @@ pub fn local_environment(
     for variables in [globals, own] {
         if let Some(variables) = variables.as_mapping() {
             for (name, value) in variables {
+                if is_no_value(value) {
+                    continue;
+                }
                 environment.insert(
                     name.as_str().expect("variable name").to_string(),
                     resolve(value),
@@ -249,10 +258,7 @@ pub fn local_environment(
             }
         }
     }
-    environment.insert(
-        "AWS_ENDPOINT_URL".to_string(),
-        LOCAL_AWS_ENDPOINT.to_string(),
-    );
+    environment.insert("AWS_ENDPOINT_URL".to_string(), endpoint.to_string());
     // The sample events are recordings with fixed timestamps; CycleSoftware's are signed, so
     // they would be refused as replays once older than the window. Locally the window is ten
     // years, which keeps the samples usable; deployments keep the template's default.
@@ -261,6 +267,12 @@ pub fn local_environment(
         LOCAL_DEDUPE_TTL_DAYS.to_string(),
     );
     environment
+}
+
+/// Whether a template value is `!Ref AWS::NoValue`: the variable is not set when deployed.
+pub fn is_no_value(value: &serde_yaml_ng::Value) -> bool {
+    matches!(value, serde_yaml_ng::Value::Tagged(tagged)
+        if tagged.tag == "!Ref" && tagged.value.as_str() == Some("AWS::NoValue"))
 }
 
 /// The dedupe window of the local stack, in days.
@@ -311,7 +323,11 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
     for function in local_functions() {
         env.insert(
             function.to_string(),
-            json!(local_environment(&template, function)),
+            json!(local_environment(
+                &template,
+                function,
+                SAM_LOCAL_AWS_ENDPOINT
+            )),
         );
     }
     for vendor in VENDORS {
@@ -326,7 +342,27 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
     }
     let env = serde_json::to_string_pretty(&Value::Object(env)).expect("serializable") + "\n";
     files.insert(PathBuf::from("env.json"), env);
+    let sweep = serde_json::to_string_pretty(&scheduled_event()).expect("serializable") + "\n";
+    files.insert(PathBuf::from(REPUBLISHER_SWEEP), sweep);
     files
+}
+
+/// The republisher's sample event, relative to `events/`: what its schedule sends.
+pub const REPUBLISHER_SWEEP: &str = "republisher/sweep.json";
+
+/// A scheduled event, as EventBridge delivers it to the republisher: no `replay`, so a sweep.
+pub fn scheduled_event() -> Value {
+    json!({
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": LOCAL_ACCOUNT,
+        "time": "2026-11-23T12:00:00Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": {}
+    })
 }
 
 /// The sample event files on disk for `vendor`, sorted (none when its folder is missing).

@@ -121,8 +121,12 @@ tokio::task_local! {
 /// What the fakes record for the invariants.
 #[derive(Debug, Default)]
 struct Ledger {
-    /// Faults injected into calls about each claim (by partition key).
+    /// Faults met by each claim (by partition key): every fault injected into a call about it,
+    /// and every crash of an actor that had worked on it (a process that dies stops all its
+    /// work at once).
     faults: HashMap<String, usize>,
+    /// The claims each actor has made calls about.
+    touched: HashMap<usize, BTreeSet<String>>,
     /// Claims created (a new key, or one whose claim had expired), by key.
     creations: HashMap<String, usize>,
     /// The actor whose write created each key's current claim.
@@ -156,8 +160,17 @@ impl World {
             (latency, fault)
         };
         tokio::time::sleep(latency).await;
-        if let (Some(_), Some(pk)) = (fault, about) {
-            *lock(&self.ledger).faults.entry(pk.to_string()).or_default() += 1;
+        let mut ledger = lock(&self.ledger);
+        if let (Some(pk), Ok(actor)) = (about, ACTOR.try_with(|actor| *actor)) {
+            ledger
+                .touched
+                .entry(actor)
+                .or_default()
+                .insert(pk.to_string());
+        }
+        let crash = matches!(fault, Some(Fault::CrashBefore | Fault::CrashAfter));
+        if let (Some(_), Some(pk), false) = (fault, about, crash) {
+            *ledger.faults.entry(pk.to_string()).or_default() += 1;
         }
         fault
     }
@@ -166,7 +179,12 @@ impl World {
     async fn crash<T>(&self) -> T {
         let actor = ACTOR.try_with(|actor| *actor).ok();
         if let Some(actor) = actor {
-            lock(&self.ledger).crashed.insert(actor);
+            let mut ledger = lock(&self.ledger);
+            ledger.crashed.insert(actor);
+            for pk in ledger.touched.get(&actor).cloned().unwrap_or_default() {
+                *ledger.faults.entry(pk).or_default() += 1;
+            }
+            drop(ledger);
             if let Some(handle) = lock(&self.aborts).get(&actor) {
                 handle.abort();
             }

@@ -1,14 +1,11 @@
-//! The built `cyclesoftware` binary, run as Lambda runs it: against a Runtime API emulator, with
-//! DynamoDB and SQS in moto, configured only by its environment.
+//! The built `cyclesoftware` binary, run as Lambda runs it: by AWS's Lambda Runtime Interface
+//! Emulator, with DynamoDB and SQS in moto, configured only by its environment.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::process::Stdio;
-
-use tokio::io::AsyncReadExt;
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
-use webhook_tests::runtime::{function_command, status_and_body, RuntimeApi};
+use webhook_tests::rie::{status_and_body, Answer, Function};
 use webhook_tests::samples;
 use webhook_tests::stack::Stack;
 
@@ -19,9 +16,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let moto = moto::moto();
     let stack = Stack::new(1).await;
     let (sqs, table, queue) = (&stack.sqs, &stack.table, &stack.queues[0]);
-    let runtime = RuntimeApi::start().await;
-
-    let mut function = function_command(BINARY, runtime.address(), &moto.endpoint)
+    let function = Function::new(BINARY, &moto.endpoint)
         .env("EVENTS_TABLE", table)
         .env("FANOUT", format!("*={queue}"))
         .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
@@ -30,10 +25,8 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
             "DEDUPE_TTL_DAYS",
             samples::LOCAL_DEDUPE_TTL_DAYS.to_string(),
         )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the binary");
+        .start()
+        .await;
 
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -44,9 +37,9 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let signature = headers[1].1.clone();
     let event = http_api_event("/cyclesoftware", &headers, &body).to_string();
 
-    let (status, first) = status_and_body(runtime.invoke(event.clone()).await);
+    let (status, first) = status_and_body(function.invoke(&event).await);
     assert_eq!((status, first["status"].as_str()), (200, Some("accepted")));
-    let (status, second) = status_and_body(runtime.invoke(event).await);
+    let (status, second) = status_and_body(function.invoke(&event).await);
     assert_eq!(
         (status, second["status"].as_str()),
         (200, Some("duplicate"))
@@ -59,7 +52,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     )
     .to_string();
     assert_eq!(
-        status_and_body(runtime.invoke(forged).await),
+        status_and_body(function.invoke(&forged).await),
         (401, serde_json::json!({"error": "unauthorized"}))
     );
 
@@ -67,22 +60,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
 
-    function.start_kill().unwrap();
-    let mut logs = String::new();
-    function
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
-    function
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let logs = function.stop().await;
     let deliveries: Vec<serde_json::Value> = logs
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -113,15 +91,14 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
 
 #[tokio::test]
 async fn a_missing_variable_stops_start_up_with_its_name() {
-    let runtime = RuntimeApi::start().await;
-    let output = function_command(BINARY, runtime.address(), &moto::closed_endpoint())
+    let function = Function::new(BINARY, &moto::closed_endpoint())
         .env("FANOUT", "*=https://sqs.eu-west-1.amazonaws.com/1/q")
         .env("WEBHOOK_SECRETS", "a-secret-value")
-        .output()
-        .await
-        .expect("run the binary");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("EVENTS_TABLE is not set"), "{stderr}");
-    assert!(!stderr.contains("a-secret-value"), "{stderr}");
+        .start()
+        .await;
+    let answer = function.invoke("{}").await;
+    assert!(matches!(answer, Answer::Error(_)), "{answer:?}");
+    let output = function.stop().await;
+    assert!(output.contains("EVENTS_TABLE is not set"), "{output}");
+    assert!(!output.contains("a-secret-value"), "{output}");
 }

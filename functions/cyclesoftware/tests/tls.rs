@@ -7,11 +7,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::process::Stdio;
-
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto::{self, Moto};
-use webhook_tests::runtime::{function_command, status_and_body, RuntimeApi};
+use webhook_tests::rie::{status_and_body, Function};
 use webhook_tests::samples;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
@@ -42,9 +40,8 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         &body,
     )
     .to_string();
-    let start = |runtime: &RuntimeApi, trust_moto: bool| {
-        let mut command = function_command(BINARY, runtime.address(), &moto.endpoint);
-        command
+    let start = |trust_moto: bool| {
+        let mut function = Function::new(BINARY, &moto.endpoint)
             .env("EVENTS_TABLE", &table)
             .env("FANOUT", format!("*={queue}"))
             .env("WEBHOOK_SECRETS", DEV_SECRET)
@@ -53,17 +50,14 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
                 samples::LOCAL_DEDUPE_TTL_DAYS.to_string(),
             );
         if trust_moto {
-            command.env("SSL_CERT_FILE", &certificate);
+            function = function.env("SSL_CERT_FILE", certificate.to_string_lossy());
         }
-        // Its logs are not under test here (binary.rs checks them).
-        command.stdout(Stdio::null()).stderr(Stdio::null());
-        command.spawn().expect("start the binary")
+        function.start()
     };
 
     // Not trusting the certificate: the handshake fails, nothing is written, a retry can help.
-    let runtime = RuntimeApi::start().await;
-    let _untrusting = start(&runtime, false);
-    let (status, answer) = status_and_body(runtime.invoke(event.clone()).await);
+    let untrusting = start(false).await;
+    let (status, answer) = status_and_body(untrusting.invoke(&event).await);
     assert_eq!(status, 503, "{answer}");
     let items = dynamodb
         .scan()
@@ -73,15 +67,16 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         .unwrap()
         .count();
     assert_eq!(items, 0, "an untrusted server was written to");
+    untrusting.stop().await;
 
     // Trusting it: the event goes through DynamoDB and SQS over TLS.
-    let runtime = RuntimeApi::start().await;
-    let _trusting = start(&runtime, true);
-    let (status, answer) = status_and_body(runtime.invoke(event).await);
+    let trusting = start(true).await;
+    let (status, answer) = status_and_body(trusting.invoke(&event).await);
     assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
     let messages = moto::drain(&sqs, &queue).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
+    trusting.stop().await;
 
     let _ignored = std::fs::remove_dir_all(&certificate_dir);
 }

@@ -1,17 +1,15 @@
-//! The built `republisher` binary, run as Lambda runs it (Runtime API emulator, moto): a
-//! scheduled invocation finishes a claim its delivery left RECEIVED; a malformed replay request
-//! fails the invocation with a reason.
+//! The built `republisher` binary, run as Lambda runs it (AWS's Lambda Runtime Interface
+//! Emulator, moto): a scheduled invocation finishes a claim its delivery left RECEIVED; a
+//! malformed replay request fails the invocation with a reason.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-use std::process::Stdio;
 
 use webhook_core::claims::{ClaimReader, Status};
 use webhook_core::config::fanout_variable;
 use webhook_core::http::respond;
 use webhook_tests::deliveries::{cyclesoftware_body, signed};
 use webhook_tests::moto;
-use webhook_tests::runtime::{function_command, Answer, RuntimeApi};
+use webhook_tests::rie::{Answer, Function};
 use webhook_tests::stack::Stack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,23 +23,15 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
     .await;
     assert_eq!(response.status().as_u16(), 503);
 
-    let runtime = RuntimeApi::start().await;
-    let mut command = function_command(
-        env!("CARGO_BIN_EXE_republisher"),
-        runtime.address(),
-        &moto::moto().endpoint,
-    );
-    command.env("EVENTS_TABLE", &stack.table);
+    let mut function = Function::new(env!("CARGO_BIN_EXE_republisher"), &moto::moto().endpoint)
+        .env("EVENTS_TABLE", &stack.table);
     for vendor in webhook_core::vendors::ALL {
-        command.env(fanout_variable(vendor), stack.fanout());
+        function = function.env(fanout_variable(vendor), stack.fanout());
     }
-    let mut function = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the republisher");
+    let function = function.start().await;
 
     let scheduled = r#"{"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#;
-    let Answer::Response(report) = runtime.invoke(scheduled.to_string()).await else {
+    let Answer::Response(report) = function.invoke(scheduled).await else {
         panic!("the sweep failed")
     };
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
@@ -67,16 +57,12 @@ async fn a_scheduled_run_finishes_a_pending_claim_and_a_bad_replay_request_fails
     );
 
     let bad = r#"{"replay":{"vendor":"wayke","from":"last week","to":"2026-11-23T00:00:00Z"}}"#;
-    let Answer::Error(error) = runtime.invoke(bad.to_string()).await else {
+    let Answer::Error(error) = function.invoke(bad).await else {
         panic!("a bad request must fail")
     };
     assert!(error.contains("`from` is not an RFC 3339 time"), "{error}");
 
-    function.start_kill().unwrap();
-    let mut logs = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut function.stdout.take().unwrap(), &mut logs)
-        .await
-        .unwrap();
+    let logs = function.stop().await;
     let metrics: Vec<serde_json::Value> = logs
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -122,14 +108,11 @@ async fn one_scheduled_run_drains_every_vendors_backlog_with_its_own_routing() {
     let stack = Stack::new(2).await;
     abandoned(&stack, "cyclesoftware", 130).await;
     abandoned(&stack, "wayke", 30).await;
-    let runtime = RuntimeApi::start().await;
-    let mut command = function_command(
-        env!("CARGO_BIN_EXE_republisher"),
-        runtime.address(),
-        &moto::moto().endpoint,
-    );
-    command.env("EVENTS_TABLE", &stack.table);
-    command.env(webhook_core::config::DELIVERY_DEADLINE_MS, "8000");
+    // A run of up to two minutes, as a busy test machine may need for 160 claims.
+    let mut function = Function::new(env!("CARGO_BIN_EXE_republisher"), &moto::moto().endpoint)
+        .env("EVENTS_TABLE", &stack.table)
+        .env("AWS_LAMBDA_FUNCTION_TIMEOUT", "120")
+        .env(webhook_core::config::DELIVERY_DEADLINE_MS, "8000");
     for vendor in webhook_core::vendors::ALL {
         // Wherever the claims' deliveries would have sent them, the rules now say this.
         let queue = if vendor == "wayke" {
@@ -137,16 +120,14 @@ async fn one_scheduled_run_drains_every_vendors_backlog_with_its_own_routing() {
         } else {
             &stack.queues[0]
         };
-        command.env(fanout_variable(vendor), format!("*={queue}"));
+        function = function.env(fanout_variable(vendor), format!("*={queue}"));
     }
-    let _function = command
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start the republisher");
+    let function = function.start().await;
+    let within = std::time::Duration::from_secs(120);
 
     let scheduled = r#"{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}"#;
     let sweep = || async {
-        let Answer::Response(report) = runtime.invoke(scheduled.to_string()).await else {
+        let Answer::Response(report) = function.invoke_within(scheduled, within).await else {
             panic!("the sweep failed")
         };
         serde_json::from_str::<serde_json::Value>(&report).unwrap()
@@ -181,7 +162,7 @@ async fn one_scheduled_run_drains_every_vendors_backlog_with_its_own_routing() {
     );
 
     let replay = r#"{"replay":{"vendor":"wayke","from":"2026-01-01T00:00:00Z","to":"2027-01-01T00:00:00Z","limit":500}}"#;
-    let Answer::Response(report) = runtime.invoke(replay.to_string()).await else {
+    let Answer::Response(report) = function.invoke_within(replay, within).await else {
         panic!("the replay failed")
     };
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();

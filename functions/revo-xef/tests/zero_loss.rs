@@ -16,9 +16,9 @@ use webhook_core::event::body_digest;
 use webhook_core::limits::is_valid_group_id;
 use webhook_core::vendors::body_key;
 use webhook_tests::deliveries::revo_xef_event;
-use webhook_tests::function::RunningFunction;
 use webhook_tests::moto::{self, envelope_fields, Received};
 use webhook_tests::proxy::{AwsProxy, Fault};
+use webhook_tests::rie::{status_and_body, Function, Running};
 use webhook_tests::stack::Stack;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_revo-xef");
@@ -39,23 +39,23 @@ fn pk_of(body: &str) -> String {
     )
 }
 
-async fn start(
-    stack: &Stack,
-    endpoint: &str,
-    fanout: &str,
-    extra: &[(&str, &str)],
-) -> RunningFunction {
-    let mut variables = vec![
-        (EVENTS_TABLE.to_string(), stack.table.clone()),
-        (FANOUT.to_string(), fanout.to_string()),
-        (WEBHOOK_SECRETS.to_string(), SECRET.to_string()),
-    ];
-    variables.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    RunningFunction::start(BINARY, endpoint, &variables).await
+async fn start(stack: &Stack, endpoint: &str, fanout: &str, extra: &[(&str, &str)]) -> Running {
+    let mut function = Function::new(BINARY, endpoint)
+        .env(EVENTS_TABLE, &stack.table)
+        .env(FANOUT, fanout)
+        .env(WEBHOOK_SECRETS, SECRET);
+    for (name, value) in extra {
+        function = function.env(*name, *value);
+    }
+    function.start().await
 }
 
-async fn deliver(function: &RunningFunction, body: &str) -> (u64, Value) {
-    function.deliver(&revo_xef_event(SECRET, body)).await
+async fn deliver(function: &Running, body: &str) -> (u64, Value) {
+    status_and_body(
+        function
+            .invoke(&revo_xef_event(SECRET, body).to_string())
+            .await,
+    )
 }
 
 /// A number attribute of an item.
