@@ -286,3 +286,80 @@ async fn item_count(client: &aws_sdk_dynamodb::Client, table: &str) -> usize {
         .count();
     usize::try_from(count).unwrap_or_default()
 }
+
+/// A vendor's function binary running as Lambda runs it, against the Runtime API emulator and a
+/// fresh table in moto, configured as `events/env.json` says but for the table and `FANOUT`:
+/// every event goes to a standard queue and a FIFO queue of its own.
+#[derive(Debug)]
+pub struct RunningFunction {
+    pub vendor: SampleVendor,
+    pub stack: Stack,
+    /// The standard queue and the FIFO queue.
+    pub queues: [String; 2],
+    runtime: RuntimeApi,
+    _function: tokio::process::Child,
+}
+
+impl RunningFunction {
+    /// Starts `binary` for `vendor`, with `extra` variables over the sample configuration.
+    pub async fn start(binary: &str, vendor: &str, extra: &[(&str, &str)]) -> Self {
+        let vendor = samples::vendor(vendor);
+        let moto = moto::moto();
+        let stack = Stack::new(1).await;
+        let fifo = moto::create_queue(&stack.sqs, true).await;
+        let queues = [stack.queues[0].clone(), fifo];
+        let runtime = RuntimeApi::start().await;
+        let mut command = function_command(binary, runtime.address(), &moto.endpoint);
+        for (name, value) in env_of(&vendor) {
+            command.env(name, value);
+        }
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let function = command
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("EVENTS_TABLE", &stack.table)
+            .env("FANOUT", format!("*={}", queues.join(",")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the function binary");
+        Self {
+            vendor,
+            stack,
+            queues,
+            runtime,
+            _function: function,
+        }
+    }
+
+    /// Sends one API Gateway event; the status code and JSON body of the answer.
+    pub async fn deliver(&self, event: &Value) -> (u64, Value) {
+        status_and_body(self.runtime.invoke(event.to_string()).await)
+    }
+
+    /// Sends `body` as the vendor sends `event_type`, signed or with the credential of the
+    /// development secret.
+    pub async fn deliver_body(&self, event_type: &str, body: &str) -> (u64, Value) {
+        self.deliver(&self.vendor.event(event_type, body)).await
+    }
+
+    /// The messages on the standard queue and on the FIFO queue, which must carry the same
+    /// envelopes, in the order sent.
+    pub async fn published(&self) -> (Vec<moto::Received>, Vec<moto::Received>) {
+        let standard = moto::drain(&self.stack.sqs, &self.queues[0]).await;
+        let fifo = moto::drain(&self.stack.sqs, &self.queues[1]).await;
+        let bodies = |messages: &[moto::Received]| {
+            let mut bodies: Vec<String> = messages.iter().map(|m| m.body.clone()).collect();
+            bodies.sort();
+            bodies
+        };
+        assert_eq!(bodies(&standard), bodies(&fifo), "both queues got the same");
+        (standard, fifo)
+    }
+}
+
+/// The envelope of a message, parsed.
+pub fn envelope(message: &moto::Received) -> Value {
+    serde_json::from_str(&message.body).expect("a JSON envelope")
+}
