@@ -322,6 +322,15 @@ pub fn payloads(vendor: &SampleVendor) -> Vec<(String, String)> {
     payloads
 }
 
+/// The plain body of `vendor`'s sample of `event_type`.
+pub fn payload(vendor: &str, event_type: &str) -> String {
+    payloads(&self::vendor(vendor))
+        .into_iter()
+        .find(|(name, _)| name == event_type)
+        .unwrap_or_else(|| panic!("no {vendor} sample {event_type}"))
+        .1
+}
+
 /// Every file the generator makes, by path relative to `events/`, with its content.
 pub fn generate() -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();

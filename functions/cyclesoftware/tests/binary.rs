@@ -132,11 +132,7 @@ async fn a_missing_variable_stops_start_up_with_its_name() {
 
 /// The sample body of `event_type`.
 fn sample(event_type: &str) -> String {
-    samples::payloads(&samples::vendor("cyclesoftware"))
-        .into_iter()
-        .find(|(name, _)| name == event_type)
-        .unwrap_or_else(|| panic!("no sample {event_type}"))
-        .1
+    samples::payload("cyclesoftware", event_type)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,11 +13,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_wayke");
 
 /// The sample body of `event_type`.
 fn sample(event_type: &str) -> String {
-    samples::payloads(&samples::vendor("wayke"))
-        .into_iter()
-        .find(|(name, _)| name == event_type)
-        .unwrap_or_else(|| panic!("no sample {event_type}"))
-        .1
+    samples::payload("wayke", event_type)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

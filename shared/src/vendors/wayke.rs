@@ -41,7 +41,7 @@ pub const BUY_LEAD: &str = "buy-lead";
 pub const INTEREST_TO_BUY: &str = "registrationOfInterestToBuy";
 
 /// The webhooks, as their URLs' last segments.
-pub const ROUTES: &[&str] = &[
+pub const ROUTES: [&str; 6] = [
     PROCESS_STATUS,
     VEHICLE_UPDATED,
     NEW_MESSAGE,
@@ -51,15 +51,15 @@ pub const ROUTES: &[&str] = &[
 ];
 
 /// Every event type: one per webhook, and buy leads.
-pub const EVENT_TYPES: &[&str] = &[
-    PROCESS_STATUS,
-    VEHICLE_UPDATED,
-    NEW_MESSAGE,
-    INCOMING_VEHICLE,
-    NEW_ORDER,
-    VALUATION_LEAD,
-    BUY_LEAD,
-];
+pub const EVENT_TYPES: [&str; 7] = {
+    let mut all = [BUY_LEAD; 7];
+    let mut index = 0;
+    while index < ROUTES.len() {
+        all[index] = ROUTES[index];
+        index += 1;
+    }
+    all
+};
 
 /// The Wayke vendor.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,7 +93,7 @@ impl Vendor for Wayke {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let (body, routed) = routed_event(delivery, ROUTES, FIELDS, inferred_type)?;
+        let (body, routed) = routed_event(delivery, &ROUTES, FIELDS, inferred_type)?;
         let event_type = match routed {
             INCOMING_VEHICLE | VALUATION_LEAD
                 if body.str("/lead/type") == Some(INTEREST_TO_BUY) =>
