@@ -59,7 +59,7 @@ fn every_event_type_of_every_vendor_has_a_sample() {
             .collect()
     };
     let set = |types: &[&str]| types.iter().map(|t| t.to_string()).collect::<BTreeSet<_>>();
-    assert_eq!(names("wayke"), set(wayke::EVENT_TYPES));
+    assert_eq!(names("wayke"), set(&wayke::EVENT_TYPES));
     assert_eq!(
         names("service-order-hub"),
         set(service_order_hub::EVENT_TYPES)

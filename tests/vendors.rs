@@ -80,11 +80,7 @@ impl<V: Vendor> Harness<V> {
 }
 
 fn payload(vendor: &str, event_type: &str) -> String {
-    samples::payloads(&samples::vendor(vendor))
-        .into_iter()
-        .find(|(name, _)| name == event_type)
-        .map(|(_, body)| body)
-        .unwrap_or_else(|| panic!("no {vendor} payload {event_type}"))
+    samples::payload(vendor, event_type)
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! CPU per event: authenticate + classify + claim + envelope building, with in-memory adapters,
 //! per vendor on its sample payloads, against the floor of HMAC-SHA256 of the body plus one
-//! `serde_json` parse of the same bytes. Run with `make bench`.
+//! `serde_json` parse of the same bytes (for a form body: decoding the form and parsing its
+//! `data`). Run with `make bench`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -22,11 +23,14 @@ use webhook_core::verify::{credential_header, sign, Secret};
 const QUEUE: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/q";
 const SECRET: &str = "bench-secret";
 
-/// The sample payload of `vendor` named `event`, and the path it is posted to.
+/// The sample payload of `vendor` named `event` (`<event>.json`, or `<event>.form` for a form
+/// body), and the path it is posted to.
 fn sample(vendor: &str, event: &str, routed: bool) -> (Vec<u8>, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../events/payloads/{vendor}/{event}.json"));
-    let body = std::fs::read(&path).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/payloads/{vendor}"));
+    let body = ["json", "form"]
+        .iter()
+        .find_map(|extension| std::fs::read(dir.join(format!("{event}.{extension}"))).ok())
+        .unwrap();
     let route = if routed {
         format!("/{vendor}/{event}")
     } else {
@@ -95,7 +99,13 @@ fn floor(c: &mut Criterion, vendor: &str, event: &str) {
         |b| {
             b.iter(|| {
                 let signature = sign(&secret, &body);
-                let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let value: serde_json::Value = match body.first() {
+                    Some(b'{') => serde_json::from_slice(&body).unwrap(),
+                    _ => form_urlencoded::parse(&body)
+                        .find(|(key, _)| key == "data")
+                        .map(|(_, data)| serde_json::from_str(&data).unwrap())
+                        .unwrap(),
+                };
                 (signature, value)
             })
         },
@@ -108,6 +118,7 @@ fn per_event(c: &mut Criterion) {
         ("wayke", "new-order"),
         ("service-order-hub", "invoice"),
         ("revo-xef", "order.created"),
+        ("revo-xef", "order.updated"),
     ] {
         floor(c, vendor, event);
     }
@@ -115,6 +126,7 @@ fn per_event(c: &mut Criterion) {
     bench_vendor(c, Wayke, "new-order", true);
     bench_vendor(c, ServiceOrderHub, "invoice", true);
     bench_vendor(c, RevoXef, "order.created", false);
+    bench_vendor(c, RevoXef, "order.updated", false);
 }
 
 criterion_group!(benches, per_event);

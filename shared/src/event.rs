@@ -43,7 +43,8 @@ pub struct Event {
     /// FIFO `MessageGroupId`: the vendor and, where known, the entity, within SQS's rules
     /// ([`limits::group_id`]).
     pub message_group: String,
-    /// The verified body, exactly as received.
+    /// The verified body, exactly as received (and stored); consumers receive
+    /// [`crate::vendors::published_payload`] of it.
     pub payload: String,
 }
 
@@ -81,9 +82,11 @@ impl Event {
     }
 
     /// The SQS message body: `{"version","id","vendor","account","eventType","dedupeKey",
-    /// "receivedAt","occurredAt","payload"}` with `payload` the vendor's JSON spliced in byte for
-    /// byte.
+    /// "receivedAt","occurredAt","payload"}` with `payload` what the vendor publishes for the
+    /// stored body ([`crate::vendors::published_payload`]: the vendor's JSON byte for byte, Revo
+    /// Xef's normalised) spliced in.
     pub fn envelope(&self) -> String {
+        let payload = crate::vendors::published_payload(&self.vendor, &self.payload);
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Head<'a> {
@@ -110,11 +113,11 @@ impl Event {
         let head = serde_json::to_string(&head).unwrap_or_else(|_| String::from("{}"));
         let open = head.strip_suffix('}').unwrap_or(&head);
         let separator = if open.len() > 1 { "," } else { "" };
-        let mut body = String::with_capacity(open.len() + self.payload.len() + 16);
+        let mut body = String::with_capacity(open.len() + payload.len() + 16);
         body.push_str(open);
         body.push_str(separator);
         body.push_str("\"payload\":");
-        body.push_str(&self.payload);
+        body.push_str(&payload);
         body.push('}');
         body
     }

@@ -4,15 +4,18 @@
 
 use serde_json::Value;
 
+use webhook_core::vendors::published_payload;
+
 use crate::moto;
-use crate::rie::{status_and_body, Function};
+use crate::rie::{status_and_body, Function, Running};
 use crate::samples::{self, SampleVendor};
 use crate::stack::Stack;
 
 /// Delivers every sample event of `vendor` to `binary`: each must be refused with 401 when its
 /// signature or token is altered (and then nothing is stored or sent), accepted, then answered
 /// as a duplicate; in the end the table holds one claim and the queue one message per event, the
-/// message carrying the event's type and its body byte for byte.
+/// message carrying the event's type and the vendor's published payload of its body (the body
+/// byte for byte, but for Revo Xef's normalised forms).
 pub async fn replay_samples(binary: &str, vendor: &str) {
     let vendor = samples::vendor(vendor);
     let moto = moto::moto();
@@ -70,13 +73,14 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         );
         assert_eq!(first["id"], second["id"], "{name}");
 
-        let body = event["body"].as_str().expect("text body").to_string();
+        let body = event["body"].as_str().expect("text body");
+        let payload = published_payload(vendor.name, body).into_owned();
         forbidden.extend(credentials(&event));
         forbidden.extend(credentials(&tampered(&vendor, &event)));
         forbidden.extend(personal_values(
-            &serde_json::from_str(&body).expect("JSON body"),
+            &serde_json::from_str(&payload).expect("the published payload is JSON"),
         ));
-        expected.push((event_type, body));
+        expected.push((event_type, payload));
     }
     assert_eq!(item_count(dynamodb, table).await, files.len());
     let mut published: Vec<(String, String)> = moto::drain(sqs, queue)
@@ -99,7 +103,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     expected.sort();
     assert_eq!(
         published, expected,
-        "one message per sample, with its type and exact body"
+        "one message per sample, with its type and published payload"
     );
 
     let logs = function.stop().await;
@@ -265,4 +269,76 @@ async fn item_count(client: &aws_sdk_dynamodb::Client, table: &str) -> usize {
         .expect("scan")
         .count();
     usize::try_from(count).unwrap_or_default()
+}
+
+/// A vendor's function binary running as Lambda runs it, under AWS's Lambda Runtime Interface
+/// Emulator with a fresh table in moto, configured as `events/env.json` says but for the table
+/// and `FANOUT`: every event goes to a standard queue and a FIFO queue of its own.
+#[derive(Debug)]
+pub struct RunningFunction {
+    pub vendor: SampleVendor,
+    pub stack: Stack,
+    /// The standard queue and the FIFO queue.
+    pub queues: [String; 2],
+    function: Running,
+}
+
+impl RunningFunction {
+    /// Starts `binary` for `vendor`, with `extra` variables over the sample configuration.
+    pub async fn start(binary: &str, vendor: &str, extra: &[(&str, &str)]) -> Self {
+        let vendor = samples::vendor(vendor);
+        let moto = moto::moto();
+        let stack = Stack::new(1).await;
+        let fifo = moto::create_queue(&stack.sqs, true).await;
+        let queues = [stack.queues[0].clone(), fifo];
+        let mut function = Function::new(binary, &moto.endpoint);
+        for (name, value) in env_of(&vendor) {
+            function = function.env(name, value);
+        }
+        for (name, value) in extra {
+            function = function.env(*name, *value);
+        }
+        let function = function
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("EVENTS_TABLE", &stack.table)
+            .env("FANOUT", format!("*={}", queues.join(",")))
+            .start()
+            .await;
+        Self {
+            vendor,
+            stack,
+            queues,
+            function,
+        }
+    }
+
+    /// Sends one API Gateway event; the status code and JSON body of the answer.
+    pub async fn deliver(&self, event: &Value) -> (u64, Value) {
+        status_and_body(self.function.invoke(&event.to_string()).await)
+    }
+
+    /// Sends `body` as the vendor sends `event_type`, signed or with the credential of the
+    /// development secret.
+    pub async fn deliver_body(&self, event_type: &str, body: &str) -> (u64, Value) {
+        self.deliver(&self.vendor.event(event_type, body)).await
+    }
+
+    /// The messages on the standard queue and on the FIFO queue, which must carry the same
+    /// envelopes, in the order sent.
+    pub async fn published(&self) -> (Vec<moto::Received>, Vec<moto::Received>) {
+        let standard = moto::drain(&self.stack.sqs, &self.queues[0]).await;
+        let fifo = moto::drain(&self.stack.sqs, &self.queues[1]).await;
+        let bodies = |messages: &[moto::Received]| {
+            let mut bodies: Vec<String> = messages.iter().map(|m| m.body.clone()).collect();
+            bodies.sort();
+            bodies
+        };
+        assert_eq!(bodies(&standard), bodies(&fifo), "both queues got the same");
+        (standard, fifo)
+    }
+}
+
+/// The envelope of a message, parsed.
+pub fn envelope(message: &moto::Received) -> Value {
+    serde_json::from_str(&message.body).expect("a JSON envelope")
 }

@@ -1,6 +1,7 @@
 //! The sample events in `events/`: API Gateway HTTP API (payload 2.0) events that
-//! `sam local invoke -e` and the replay tests take, generated from the plain payloads in
-//! `events/payloads/<vendor>/<event-type>.json` and the development secrets below, together with
+//! `sam local invoke -e` and the replay tests take, generated from the plain bodies in
+//! `events/payloads/<vendor>/<event-type>.json` (a JSON body) or `<event-type>.form` (a form
+//! body, as Revo Xef sends for some accounts) and the development secrets below, together with
 //! `events/env.json`, the `--env-vars` file of `sam local invoke`.
 //!
 //! `make events` writes them; a test fails when a committed file differs from what this makes.
@@ -12,7 +13,7 @@ use serde_json::{json, Value};
 use webhook_core::vendors::cyclesoftware::{CycleSoftware, DELIVERY_HEADER, EVENT_HEADER};
 use webhook_core::vendors::revo_xef::RevoXef;
 use webhook_core::vendors::service_order_hub::ServiceOrderHub;
-use webhook_core::vendors::wayke::Wayke;
+use webhook_core::vendors::wayke::{self, Wayke};
 use webhook_core::vendors::{Authentication, Vendor};
 use webhook_core::verify::{credential_header, Scheme, Secret};
 
@@ -29,6 +30,8 @@ pub struct SampleVendor {
     pub routed: bool,
     /// The method of its API route: `POST`, or `ANY` for a vendor that may use any method.
     pub route_method: &'static str,
+    /// The content type the vendor declares.
+    pub content_type: &'static str,
     /// How the vendor authenticates.
     authentication: fn() -> Authentication,
 }
@@ -37,6 +40,7 @@ pub struct SampleVendor {
 pub const VENDORS: [SampleVendor; 4] = [
     SampleVendor {
         name: "cyclesoftware",
+        content_type: "application/json",
         route_method: "POST",
         function: "CycleSoftwareFunction",
         secret: "dev-cyclesoftware-secret",
@@ -45,6 +49,7 @@ pub const VENDORS: [SampleVendor; 4] = [
     },
     SampleVendor {
         name: "wayke",
+        content_type: "application/json",
         route_method: "POST",
         function: "WaykeFunction",
         secret: "dev-wayke-secret",
@@ -53,6 +58,7 @@ pub const VENDORS: [SampleVendor; 4] = [
     },
     SampleVendor {
         name: "service-order-hub",
+        content_type: "application/json",
         route_method: "ANY",
         function: "ServiceOrderHubFunction",
         secret: "dev-service-order-hub-token",
@@ -61,6 +67,7 @@ pub const VENDORS: [SampleVendor; 4] = [
     },
     SampleVendor {
         name: "revo-xef",
+        content_type: "application/x-www-form-urlencoded",
         route_method: "POST",
         function: "RevoXefFunction",
         secret: "dev-revo-xef-secret",
@@ -92,13 +99,18 @@ impl SampleVendor {
         matches!((self.authentication)(), Authentication::Configurable { .. })
     }
 
-    /// The request path of `event_type`.
+    /// The request path of `event_type`: the URL of the webhook the vendor sends it on.
     pub fn path(&self, event_type: &str) -> String {
-        if self.routed {
-            format!("/{}/{event_type}", self.name)
-        } else {
-            format!("/{}", self.name)
+        if !self.routed {
+            return format!("/{}", self.name);
         }
+        // Wayke sends a buy lead on its "New Lead" webhook, with the valuation leads.
+        let segment = if self.name == "wayke" && event_type == wayke::BUY_LEAD {
+            wayke::VALUATION_LEAD
+        } else {
+            event_type
+        };
+        format!("/{}/{segment}", self.name)
     }
 
     /// The API Gateway route key: what the template declares for this vendor.
@@ -115,7 +127,7 @@ impl SampleVendor {
         let secret = Secret::new(self.secret.as_bytes()).expect("non-empty secret");
         let (name, value) = credential_header(&self.scheme(), &secret, body.as_bytes());
         let mut headers = BTreeMap::from([
-            ("content-type".to_string(), "application/json".to_string()),
+            ("content-type".to_string(), self.content_type.to_string()),
             (name.as_str().to_string(), value),
         ]);
         if self.name == "cyclesoftware" {
@@ -132,6 +144,7 @@ impl SampleVendor {
     /// The API Gateway HTTP API event of `event_type` with `body` (sent as text, exactly).
     pub fn event(&self, event_type: &str, body: &str) -> Value {
         let path = self.path(event_type);
+        let segment = path.rsplit('/').next().unwrap_or_default().to_string();
         let mut event = json!({
             "version": "2.0",
             "routeKey": self.route_key(),
@@ -160,7 +173,7 @@ impl SampleVendor {
             "isBase64Encoded": false
         });
         if self.routed {
-            event["pathParameters"] = json!({ "event": event_type });
+            event["pathParameters"] = json!({ "event": segment });
         }
         event
     }
@@ -293,13 +306,19 @@ pub fn events_dir() -> PathBuf {
         .join("events")
 }
 
+/// The extensions of sample bodies: JSON, and forms (`application/x-www-form-urlencoded`).
+pub const BODY_EXTENSIONS: [&str; 2] = ["json", "form"];
+
 /// The plain payloads of `vendor`: event type and body, sorted by event type.
 pub fn payloads(vendor: &SampleVendor) -> Vec<(String, String)> {
     let dir = events_dir().join("payloads").join(vendor.name);
     let mut payloads: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| BODY_EXTENSIONS.iter().any(|known| ext == *known))
+        })
         .map(|path| {
             let event_type = path
                 .file_stem()
@@ -313,6 +332,15 @@ pub fn payloads(vendor: &SampleVendor) -> Vec<(String, String)> {
         .collect();
     payloads.sort();
     payloads
+}
+
+/// The plain body of `vendor`'s sample of `event_type`.
+pub fn payload(vendor: &str, event_type: &str) -> String {
+    payloads(&self::vendor(vendor))
+        .into_iter()
+        .find(|(name, _)| name == event_type)
+        .unwrap_or_else(|| panic!("no {vendor} sample {event_type}"))
+        .1
 }
 
 /// Every file the generator makes, by path relative to `events/`, with its content.

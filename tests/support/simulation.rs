@@ -971,8 +971,10 @@ impl Run {
             let creations = ledger.creations.get(&pk).copied().unwrap_or_default();
             let bound = creations + faults + extra;
             let routed = self.routing.queues_for(&sim_event.event_type);
-            let payload: serde_json::Value =
-                serde_json::from_str(&sim_event.body).expect("bodies are JSON");
+            let payload: serde_json::Value = serde_json::from_str(
+                &webhook_core::vendors::published_payload(VENDOR, &sim_event.body),
+            )
+            .expect("published payloads are JSON");
             let mut ids = BTreeSet::new();
             for queue in QUEUES {
                 let messages: Vec<Message> = self

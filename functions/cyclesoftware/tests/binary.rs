@@ -5,6 +5,7 @@
 
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
+use webhook_tests::replay::{envelope, RunningFunction};
 use webhook_tests::rie::{status_and_body, Answer, Function};
 use webhook_tests::samples;
 use webhook_tests::stack::Stack;
@@ -59,6 +60,9 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let messages = moto::drain(sqs, queue).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
+    // The envelope's `account_id` is the account, in the envelope and as an attribute.
+    assert_eq!(envelope(&messages[0])["account"], "1");
+    assert_eq!(messages[0].account.as_deref(), Some("1"));
 
     let logs = function.stop().await;
     let deliveries: Vec<serde_json::Value> = logs
@@ -101,4 +105,61 @@ async fn a_missing_variable_stops_start_up_with_its_name() {
     let output = function.stop().await;
     assert!(output.contains("EVENTS_TABLE is not set"), "{output}");
     assert!(!output.contains("a-secret-value"), "{output}");
+}
+
+/// The sample body of `event_type`.
+fn sample(event_type: &str) -> String {
+    samples::payload("cyclesoftware", event_type)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_event_types_are_published_with_their_id_entity_and_account() {
+    let function = RunningFunction::start(BINARY, "cyclesoftware", &[]).await;
+    let cases = [
+        // event, dedupe key (the envelope id), FIFO group, account
+        ("customer.updated", "cyclesoftware:customer:6667", "1"),
+        (
+            "workshop_order_roadworthy.updated",
+            "cyclesoftware:workshop_order:50110",
+            "1",
+        ),
+        ("payments.created", "cyclesoftware:sales_order:1442", "1"),
+        (
+            "sales_transaction.updated",
+            "cyclesoftware:sales_transaction:20260412",
+            "1",
+        ),
+        (
+            "warehouse_stock_item.released_for_shipment",
+            "cyclesoftware:warehouse_stock_item:285",
+            "4743",
+        ),
+    ];
+    for (event_type, _, _) in cases {
+        let (status, answer) = function.deliver_body(event_type, &sample(event_type)).await;
+        assert_eq!(
+            (status, answer["status"].as_str()),
+            (200, Some("accepted")),
+            "{event_type}"
+        );
+    }
+    let (standard, fifo) = function.published().await;
+    assert_eq!(standard.len(), cases.len());
+    for (event_type, group, account) in cases {
+        let id =
+            serde_json::from_str::<serde_json::Value>(&sample(event_type)).unwrap()["id"].clone();
+        let message = standard
+            .iter()
+            .find(|m| m.event_type.as_deref() == Some(event_type))
+            .unwrap_or_else(|| panic!("no {event_type} message"));
+        let envelope = envelope(message);
+        assert_eq!(envelope["dedupeKey"], id, "{event_type}");
+        assert_eq!(envelope["account"], account, "{event_type}");
+        assert_eq!(message.account.as_deref(), Some(account), "{event_type}");
+        let in_fifo = fifo
+            .iter()
+            .find(|m| m.event_type.as_deref() == Some(event_type))
+            .unwrap();
+        assert_eq!(in_fifo.group_id.as_deref(), Some(group), "{event_type}");
+    }
 }

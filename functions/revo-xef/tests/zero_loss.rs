@@ -14,7 +14,7 @@ use webhook_core::config::{DELIVERY_DEADLINE_MS, EVENTS_TABLE, FANOUT, WEBHOOK_S
 use webhook_core::deadline::Deadline;
 use webhook_core::event::body_digest;
 use webhook_core::limits::is_valid_group_id;
-use webhook_core::vendors::body_key;
+use webhook_core::vendors::{body_key, published_payload};
 use webhook_tests::deliveries::revo_xef_event;
 use webhook_tests::moto::{self, envelope_fields, Received};
 use webhook_tests::proxy::{AwsProxy, Fault};
@@ -158,7 +158,10 @@ async fn an_event_no_rule_routes_is_settled_and_replay_sends_it_where_a_rule_now
         .unwrap();
     assert_eq!((report.replayed, report.messages), (1, 1));
     let messages = stack.drain(0).await;
-    assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
+    let published = published_payload("revo-xef", &body);
+    assert!(messages[0]
+        .body
+        .ends_with(&format!("\"payload\":{published}}}")));
 }
 
 /// A stack with one standard and one FIFO queue, every event routed to both, and a proxy that
@@ -236,13 +239,16 @@ async fn characters_sqs_refuses_are_escaped_and_the_payload_keeps_its_value() {
             } else {
                 &plain
             };
+            let published = published_payload("revo-xef", sent);
             assert_eq!(
                 envelope["payload"],
-                serde_json::from_str::<Value>(sent).unwrap()
+                serde_json::from_str::<Value>(&published).unwrap()
             );
             if sent == &plain {
                 assert!(
-                    message.body.ends_with(&format!("\"payload\":{plain}}}")),
+                    message
+                        .body
+                        .ends_with(&format!("\"payload\":{published}}}")),
                     "byte for byte"
                 );
             }

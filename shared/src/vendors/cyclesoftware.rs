@@ -3,7 +3,9 @@
 //!
 //! Authentication is fixed: `X-CycleSoftware-Signature` carries the HMAC-SHA256 of the raw body.
 //! The dedupe key is the envelope `id`, which is inside the signed body (the
-//! `X-CycleSoftware-Delivery` header carries the same value but is not signed).
+//! `X-CycleSoftware-Delivery` header carries the same value but is not signed); the account is
+//! the envelope's `account_id`. Fields come and go over time, and an absent field means "no
+//! value" as often as `null` does: the models take both as `None`.
 
 use std::fmt;
 
@@ -13,7 +15,8 @@ use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
 use super::{
-    checked_text, Authentication, ClassifyError, Delivery, Vendor, MAX_EVENT_TYPE_LEN, MAX_ID_LEN,
+    account, checked_text, Authentication, ClassifyError, Delivery, Vendor, MAX_EVENT_TYPE_LEN,
+    MAX_ID_LEN,
 };
 use super::{split_body, unknown_fields_in};
 use crate::event::Classified;
@@ -28,6 +31,8 @@ pub const EVENT_HEADER: &str = "x-cyclesoftware-event";
 
 /// The documented event names; any other is accepted and routed too.
 pub const DOCUMENTED_EVENTS: &[&str] = &[
+    "customer.created",
+    "customer.updated",
     "sales_order.created",
     "sales_order.updated",
     "sales_order.deleted",
@@ -35,9 +40,17 @@ pub const DOCUMENTED_EVENTS: &[&str] = &[
     "workshop_order.created",
     "workshop_order.updated",
     "workshop_order.deleted",
+    "workshop_order_roadworthy.created",
+    "workshop_order_roadworthy.updated",
+    "workshop_order_roadworthy.deleted",
     "sales_transaction.created",
     "sales_transaction.updated",
     "store_order.created",
+    "store_order.updated",
+    "payments.created",
+    "warehouse_outbound_order.created_or_updated",
+    "warehouse_stock_item.updated",
+    "warehouse_stock_item.released_for_shipment",
 ];
 
 /// The CycleSoftware vendor.
@@ -66,9 +79,16 @@ impl Vendor for CycleSoftware {
             "payload",
         );
         top + match event_type.split('.').next().unwrap_or_default() {
+            "customer" => unknown_fields_in::<CustomerEvent>(payload),
             "sales_order" => unknown_fields_in::<SalesOrder>(payload),
-            "workshop_order" => unknown_fields_in::<WorkshopOrder>(payload),
+            "workshop_order" | "workshop_order_roadworthy" => {
+                unknown_fields_in::<WorkshopOrder>(payload)
+            }
+            "sales_transaction" => unknown_fields_in::<SalesTransaction>(payload),
             "store_order" => unknown_fields_in::<StoreOrder>(payload),
+            "payments" => unknown_fields_in::<Payments>(payload),
+            "warehouse_outbound_order" => unknown_fields_in::<WarehouseOutboundOrder>(payload),
+            "warehouse_stock_item" => unknown_fields_in::<WarehouseStockItem>(payload),
             _ => 0,
         }
     }
@@ -90,7 +110,7 @@ impl Vendor for CycleSoftware {
             dedupe_key: head.id,
             occurred_at: Some(occurred_at),
             entity,
-            account: None,
+            account: account(head.account_id.0.as_deref()),
         })
     }
 }
@@ -116,29 +136,57 @@ fn timestamp(seconds: f64) -> Result<OffsetDateTime, ClassifyError> {
 }
 
 /// The part of the envelope classification needs. `payload` is read leniently: any JSON is
-/// accepted there, and only its top-level `<entity>_id` scalars are kept.
+/// accepted there, and only the identifiers [`EntityIds`] keeps are read from it.
 #[derive(Deserialize)]
 struct Head {
     id: String,
     event_name: String,
     event_timestamp: f64,
+    /// A number, or text; anything else is no account.
+    #[serde(default)]
+    account_id: Scalar,
     #[serde(default)]
     payload: EntityIds,
 }
 
-/// Top-level `*_id` fields of a payload whose values are numbers or strings.
+/// The identifiers of a payload whose values are numbers or strings: its top-level `*_id`
+/// fields and `invoice_number`, and `customer.customer_id` (keyed so).
 #[derive(Default)]
 struct EntityIds(Vec<(String, String)>);
 
 impl EntityIds {
-    /// The entity an event is about: `sales_order.updated` is about `payload.sales_order_id`.
-    fn entity_of(&self, event_name: &str) -> Option<String> {
-        let kind = event_name.split('.').next().filter(|k| !k.is_empty())?;
-        let field = format!("{kind}_id");
+    fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, id)| format!("{kind}:{id}"))
+            .find(|(name, _)| name == field)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// The entity an event is about, for FIFO ordering: in general `<kind>:<payload.<kind>_id>`
+    /// for an event named `<kind>.<action>` (`sales_order:1442`), which also covers names not
+    /// documented yet. Where the payload says it otherwise: a customer by `customer.customer_id`,
+    /// a roadworthy workshop order as the workshop order it is, a sales transaction by its
+    /// `invoice_number`, payments by the sales order or transaction they were registered for
+    /// (`entity_type_id` 7 or 5), an outbound order by `outbound_order_id`.
+    fn entity_of(&self, event_name: &str) -> Option<String> {
+        let kind = event_name.split('.').next().filter(|k| !k.is_empty())?;
+        let (entity, id) = match kind {
+            "customer" => (
+                kind,
+                self.get("customer.customer_id")
+                    .or_else(|| self.get("customer_id")),
+            ),
+            "workshop_order_roadworthy" => ("workshop_order", self.get("workshop_order_id")),
+            "sales_transaction" => (kind, self.get("invoice_number")),
+            "payments" => match self.get("entity_type_id") {
+                Some("7") => ("sales_order", self.get("entity_id")),
+                Some("5") => ("sales_transaction", self.get("entity_id")),
+                _ => (kind, None),
+            },
+            "warehouse_outbound_order" => (kind, self.get("outbound_order_id")),
+            _ => (kind, self.get(&format!("{kind}_id"))),
+        };
+        id.map(|id| format!("{entity}:{id}"))
     }
 }
 
@@ -160,9 +208,14 @@ impl<'de> Visitor<'de> for EntityIdsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntityIds, A::Error> {
         let mut ids = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key.ends_with("_id") {
+            if key.ends_with("_id") || key == "invoice_number" {
                 if let Scalar(Some(value)) = map.next_value::<Scalar>()? {
                     ids.push((key.into_owned(), value));
+                }
+            } else if key == "customer" {
+                let customer = map.next_value::<EntityIds>()?;
+                if let Some(id) = customer.get("customer_id") {
+                    ids.push(("customer.customer_id".to_string(), id.to_string()));
                 }
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -197,6 +250,7 @@ impl<'de> Visitor<'de> for EntityIdsVisitor {
 }
 
 /// A JSON value kept as text when it is an integer or a short string, dropped otherwise.
+#[derive(Default)]
 struct Scalar(Option<String>);
 
 impl<'de> Deserialize<'de> for Scalar {
@@ -230,26 +284,48 @@ pub struct Webhook<P = serde_json::Value> {
 #[allow(clippy::large_enum_variant)] // parsed once per use, never stored in bulk
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
+    Customer(CustomerEvent),
     SalesOrder(SalesOrder),
+    /// `workshop_order.*` and `workshop_order_roadworthy.*`.
     WorkshopOrder(WorkshopOrder),
     SalesTransaction(SalesTransaction),
     StoreOrder(StoreOrder),
+    Payments(Payments),
+    WarehouseOutboundOrder(WarehouseOutboundOrder),
+    WarehouseStockItem(WarehouseStockItem),
     /// An event name this model does not know yet: still accepted and routed.
     Other(serde_json::Value),
 }
 
 impl Payload {
-    /// Parses `payload` according to `event_name` (`sales_order.*`, `workshop_order.*`,
-    /// `sales_transaction.*`, `store_order.*`; anything else is `Other`).
+    /// Parses `payload` according to the first part of `event_name` (`customer`,
+    /// `sales_order`, `workshop_order`, `workshop_order_roadworthy`, `sales_transaction`,
+    /// `store_order`, `payments`, `warehouse_outbound_order`, `warehouse_stock_item`; anything
+    /// else is `Other`).
     pub fn parse(event_name: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error> {
         Ok(match event_name.split('.').next().unwrap_or_default() {
+            "customer" => Self::Customer(serde_json::from_value(payload)?),
             "sales_order" => Self::SalesOrder(serde_json::from_value(payload)?),
-            "workshop_order" => Self::WorkshopOrder(serde_json::from_value(payload)?),
+            "workshop_order" | "workshop_order_roadworthy" => {
+                Self::WorkshopOrder(serde_json::from_value(payload)?)
+            }
             "sales_transaction" => Self::SalesTransaction(serde_json::from_value(payload)?),
             "store_order" => Self::StoreOrder(serde_json::from_value(payload)?),
+            "payments" => Self::Payments(serde_json::from_value(payload)?),
+            "warehouse_outbound_order" => {
+                Self::WarehouseOutboundOrder(serde_json::from_value(payload)?)
+            }
+            "warehouse_stock_item" => Self::WarehouseStockItem(serde_json::from_value(payload)?),
             _ => Self::Other(payload),
         })
     }
+}
+
+/// `customer.created|updated`: the customer, under `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CustomerEvent {
+    pub customer: Option<Customer>,
 }
 
 /// `sales_order.created|updated|deleted|invoiced`, and the `sales_order` of a workshop order.
@@ -259,6 +335,7 @@ pub struct SalesOrder {
     pub sales_order_id: Option<i64>,
     pub store_id: Option<i64>,
     pub sales_employee_id: Option<i64>,
+    pub last_update_employee_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub order_type_id: Option<i64>,
     pub order_type_text: Option<String>,
@@ -281,9 +358,36 @@ pub struct SalesOrder {
     pub shipment_method_description: Option<String>,
     pub payment_method_description: Option<String>,
     pub order_items: Vec<OrderItem>,
+    /// Cancelled items that were not deleted.
+    pub cancelled_order_items: Option<Vec<OrderItem>>,
+    /// Deleted items, sent once (in the webhook after their deletion).
+    pub deleted_order_items: Option<Vec<OrderItem>>,
     pub customer: Option<Customer>,
-    pub delivery_address: Option<serde_json::Value>,
+    /// `null` when none was given (it was `null` in every example before it became an object).
+    pub delivery_address: Option<DeliveryAddress>,
     pub labels: Vec<String>,
+}
+
+/// Where a sales order is delivered (personal data: never logged).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct DeliveryAddress {
+    pub delivery_address_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub is_business: Option<bool>,
+    pub company_name: Option<String>,
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub housenumber: Option<String>,
+    pub housenumber_postfix: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    /// Deprecated: the country code again.
+    pub country: Option<String>,
+    pub country_code_iso_3166: Option<String>,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub remarks: Option<String>,
 }
 
 /// A line of a sales order.
@@ -307,6 +411,10 @@ pub struct OrderItem {
     pub item_status_id: Option<i64>,
     pub item_status_text: Option<String>,
     pub unit_work_time_minutes: Option<i64>,
+    /// The customer the item is invoiced to.
+    pub assigned_to_customer_id: Option<i64>,
+    /// Absent (not `null`) while the item is not invoiced.
+    pub invoice_number: Option<i64>,
 }
 
 /// The customer of an order (personal data: never logged).
@@ -319,6 +427,7 @@ pub struct Customer {
     pub customer_reference: Option<String>,
     pub prefix: Option<String>,
     pub title: Option<String>,
+    pub first_name: Option<String>,
     pub initials: Option<String>,
     pub name_prefix: Option<String>,
     pub insertion: Option<String>,
@@ -335,6 +444,7 @@ pub struct Customer {
     pub email: Option<String>,
     pub discount_percentage: Option<f64>,
     pub datetime_created: Option<String>,
+    pub date_of_birth: Option<String>,
     pub phone_numbers: Vec<PhoneNumber>,
 }
 
@@ -348,7 +458,8 @@ pub struct PhoneNumber {
     pub name: Option<String>,
 }
 
-/// `workshop_order.created|updated|deleted`: a repair, with its sales order.
+/// `workshop_order.created|updated|deleted` and `workshop_order_roadworthy.created|updated|deleted`
+/// (the roadworthiness check of a sales order): a repair, with its sales order.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct WorkshopOrder {
@@ -367,19 +478,66 @@ pub struct WorkshopOrder {
     pub sales_order: Option<SalesOrder>,
 }
 
-/// `sales_transaction.created|updated`. CycleSoftware documents no fields for this payload (its
-/// example is empty and not valid JSON), so only the identifiers the other payloads suggest are
-/// typed and every field is kept in `fields`.
+/// `sales_transaction.created|updated`: an invoice, identified by its `invoice_number`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct SalesTransaction {
-    pub sales_transaction_id: Option<i64>,
+    pub invoice_number: Option<i64>,
+    /// When this transaction was credited, the credit invoice's number.
+    pub credit_invoice_number: Option<i64>,
+    /// When this transaction is a credit, the original invoice's number.
+    pub debit_invoice_number: Option<i64>,
+    pub is_final: Option<bool>,
+    /// `0` for an anonymous customer.
+    pub customer_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub sales_employee_id: Option<i64>,
     pub sales_order_id: Option<i64>,
-    #[serde(flatten)]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub workshop_order_id: Option<i64>,
+    pub total_amount_cents: Option<i64>,
+    pub unpayed_amount_cents: Option<i64>,
+    pub invoice_date: Option<String>,
+    /// `null` while not booked.
+    pub book_date: Option<String>,
+    pub sales_items: Vec<SalesItem>,
 }
 
-/// `store_order.created`: an internal delivery between stores.
+/// A line of a sales transaction.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct SalesItem {
+    pub sales_item_id: Option<i64>,
+    pub item_type_id: Option<i64>,
+    pub special_type_id: Option<i64>,
+    pub quantity: Option<f64>,
+    pub barcode: Option<String>,
+    pub pos_group_id: Option<i64>,
+    pub description: Option<String>,
+    pub unit_price_in_vat_cents: Option<i64>,
+    pub unit_discount_amount_in_vat_cents: Option<i64>,
+    pub price_in_vat_cents: Option<i64>,
+    pub discount_percentage: Option<f64>,
+    pub vat_code: Option<i64>,
+    pub vat_percentage: Option<f64>,
+    pub vat_amount_cents: Option<i64>,
+    pub identification: Option<Identification>,
+}
+
+/// The serial numbers of the object a sales item sold.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Identification {
+    pub stock_object_id: Option<i64>,
+    pub frame_number: Option<String>,
+    pub key_number: Option<String>,
+    pub lock_number: Option<String>,
+    pub battery_number: Option<String>,
+    pub engine_number: Option<String>,
+    pub serial_number: Option<String>,
+    pub license_plate_number: Option<String>,
+}
+
+/// `store_order.created|updated`: an internal delivery between stores.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct StoreOrder {
@@ -409,6 +567,122 @@ pub struct StoreOrderItem {
     pub item_type_id: Option<i64>,
     pub object_id: Option<i64>,
     pub description: Option<String>,
+}
+
+/// `payments.created`: payments registered for a sales order or a sales transaction.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Payments {
+    /// `7`: a sales order; `5`: a sales transaction.
+    pub entity_type_id: Option<i64>,
+    /// The sales order's id, or the sales transaction's number.
+    pub entity_id: Option<i64>,
+    pub payments: Vec<Payment>,
+}
+
+/// One payment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Payment {
+    pub payment_method_id: Option<i64>,
+    pub payment_method_name: Option<String>,
+    pub book_date: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+}
+
+/// `warehouse_outbound_order.created_or_updated`: an order the warehouse ships.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WarehouseOutboundOrder {
+    pub outbound_order_id: Option<i64>,
+    pub outbound_order_type_id: Option<i64>,
+    pub outbound_order_status_id: Option<i64>,
+    pub dealer_id: Option<i64>,
+    /// The account the order belongs to (the envelope's `account_id` is the warehouse's).
+    pub account_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub created_at: Option<String>,
+    pub datetime_preferred_delivery: Option<String>,
+    pub sales_order_id: Option<i64>,
+    pub order_reference_text: Option<String>,
+    pub order_items: Vec<OutboundOrderItem>,
+}
+
+/// A line of an outbound order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct OutboundOrderItem {
+    pub outbound_order_item_id: Option<i64>,
+    pub item_type_id: Option<i64>,
+    /// `false`: the item is marked deleted.
+    pub is_active: Option<bool>,
+    pub barcode: Option<String>,
+    pub quantity: Option<f64>,
+    pub quantity_claimed: Option<f64>,
+    pub quantity_shipped: Option<f64>,
+    pub is_blocked_for_claiming: Option<bool>,
+    pub description: Option<String>,
+    pub remark: Option<String>,
+    pub reference: Option<String>,
+    pub is_sold_to_customer: Option<bool>,
+    pub is_attached_to_outbound_item_id: Option<i64>,
+    pub is_pooled_within_stores: Option<bool>,
+}
+
+/// `warehouse_stock_item.updated|released_for_shipment` (nothing is sent when one is deleted).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WarehouseStockItem {
+    pub warehouse_stock_item_id: Option<i64>,
+    /// `0` when the item belongs to no outbound order.
+    pub warehouse_outbound_order_id: Option<i64>,
+    pub warehouse_outbound_order_item_id: Option<i64>,
+    /// `0` while not shipped.
+    pub warehouse_outbound_shipment_id: Option<i64>,
+    pub warehouse_outbound_shipment_item_id: Option<i64>,
+    pub warehouse_location: Option<WarehouseLocation>,
+    pub supplier_id: Option<i64>,
+    pub article_id: Option<String>,
+    pub barcode: Option<String>,
+    pub battery_id: Option<String>,
+    pub customer_id: Option<i64>,
+    pub customer_order_id: Option<i64>,
+    pub employee_first_name: Option<String>,
+    pub employee_last_name: Option<String>,
+    pub frame_id: Option<String>,
+    pub is_assembled: Option<bool>,
+    pub is_shipped: Option<bool>,
+    pub is_delivered: Option<bool>,
+    pub key_id: Option<String>,
+    pub lock_id: Option<String>,
+    pub license_plate_number: Option<String>,
+    pub order_reference_id: Option<String>,
+    pub order_reference_text: Option<String>,
+    pub labels: Vec<String>,
+    pub sub_order_items: Vec<SubOrderItem>,
+}
+
+/// Where a stock item is in the warehouse.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WarehouseLocation {
+    pub location: Option<String>,
+    pub rack_name: Option<String>,
+}
+
+/// An item that goes with a stock item.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct SubOrderItem {
+    pub article_id: Option<String>,
+    pub barcode: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_included: Option<bool>,
+    pub quantity: Option<f64>,
+    pub quantity_claimed: Option<f64>,
+    pub reference: Option<String>,
+    pub remark: Option<String>,
 }
 
 #[cfg(test)]
@@ -465,13 +739,14 @@ mod tests {
 
         let transaction: Webhook =
             serde_json::from_str(&fixture("sales_transaction.created.json")).unwrap();
-        assert!(matches!(
-            Payload::parse(&transaction.event_name, transaction.payload).unwrap(),
-            Payload::SalesTransaction(SalesTransaction {
-                sales_transaction_id: None,
-                ..
-            })
-        ));
+        let Payload::SalesTransaction(invoice) =
+            Payload::parse(&transaction.event_name, transaction.payload).unwrap()
+        else {
+            panic!("not a sales transaction")
+        };
+        assert_eq!(invoice.invoice_number, Some(20260412));
+        let identification = invoice.sales_items[1].identification.clone().unwrap();
+        assert_eq!(identification.stock_object_id, Some(24406));
 
         let envelope: Webhook = serde_json::from_str(&fixture("envelope.json")).unwrap();
         assert_eq!(envelope.account_id, Some(1));
@@ -482,22 +757,72 @@ mod tests {
     }
 
     #[test]
-    fn documented_examples_have_no_unknown_fields_and_new_ones_are_counted() {
-        for (name, event) in [
-            ("sales_order.updated.json", "sales_order.updated"),
-            ("workshop_order.updated.json", "workshop_order.updated"),
-            ("store_order.created.json", "store_order.created"),
-            (
-                "sales_transaction.created.json",
-                "sales_transaction.created",
-            ),
-        ] {
-            assert_eq!(
-                CycleSoftware.unknown_fields(event, &fixture(name)),
-                0,
-                "{name}"
-            );
+    fn every_documented_event_has_an_example_in_its_typed_model_without_unknown_fields() {
+        for event in DOCUMENTED_EVENTS {
+            let body = fixture(&format!("{event}.json"));
+            let webhook: Webhook = serde_json::from_str(&body).unwrap();
+            assert_eq!(webhook.event_name, *event);
+            let payload = Payload::parse(event, webhook.payload).unwrap();
+            assert!(!matches!(payload, Payload::Other(_)), "{event}");
+            assert_eq!(CycleSoftware.unknown_fields(event, &body), 0, "{event}");
         }
+        let cancelled = fixture("sales_order.updated.cancelled-items.json");
+        assert_eq!(
+            CycleSoftware.unknown_fields("sales_order.updated", &cancelled),
+            0
+        );
+    }
+
+    #[test]
+    fn fields_added_over_time_are_typed_and_absent_means_none_like_null() {
+        let order = |name: &str| -> SalesOrder {
+            let webhook: Webhook = serde_json::from_str(&fixture(name)).unwrap();
+            serde_json::from_value(webhook.payload).unwrap()
+        };
+        let updated = order("sales_order.updated.json");
+        assert_eq!(updated.last_update_employee_id, Some(1619));
+        assert_eq!(
+            updated.customer.unwrap().first_name.as_deref(),
+            Some("Carla")
+        );
+        assert_eq!(
+            updated.delivery_address.unwrap().city.as_deref(),
+            Some("Amsterdam")
+        );
+        assert_eq!(updated.order_items[0].assigned_to_customer_id, Some(6667));
+        // Not invoiced: the field is absent, which reads as no value.
+        assert_eq!(updated.order_items[0].invoice_number, None);
+        assert_eq!(updated.cancelled_order_items, None);
+        let invoiced = order("sales_order.invoiced.json");
+        assert_eq!(invoiced.order_items[0].invoice_number, Some(20260412));
+        let cancelled = order("sales_order.updated.cancelled-items.json");
+        assert_eq!(
+            cancelled.cancelled_order_items.map(|items| items.len()),
+            Some(1)
+        );
+        assert_eq!(cancelled.deleted_order_items, Some(vec![]));
+        // `delivery_address` as it was documented first (null) is still none.
+        assert_eq!(order("sales_order.deleted.json").delivery_address, None);
+        let customer: Webhook<CustomerEvent> =
+            serde_json::from_str(&fixture("customer.updated.json")).unwrap();
+        assert_eq!(
+            customer.payload.customer.unwrap().date_of_birth.as_deref(),
+            Some("1990-01-01")
+        );
+        // A field whose type changed is drift, not silence.
+        let retyped = fixture("sales_order.updated.json").replacen(
+            "\"delivery_address_id\": 91953",
+            "\"delivery_address_id\": \"91953-A\"",
+            1,
+        );
+        assert_eq!(
+            CycleSoftware.unknown_fields("sales_order.updated", &retyped),
+            1
+        );
+    }
+
+    #[test]
+    fn documented_examples_have_no_unknown_fields_and_new_ones_are_counted() {
         let drifted = fixture("sales_order.updated.json")
             .replacen(
                 "\"store_id\": 1,",
@@ -537,13 +862,127 @@ mod tests {
                 dedupe_key: "2f4de380-f2be-4143-bbdf-1174c5d47991".into(),
                 occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
                 entity: Some("sales_order:1442".into()),
-                account: None,
+                account: Some("1".into()),
             }
         );
         let repair = classify(&fixture("workshop_order.updated.json")).unwrap();
         assert_eq!(repair.entity.as_deref(), Some("workshop_order:50032"));
         let store = classify(&fixture("store_order.created.json")).unwrap();
         assert_eq!(store.entity.as_deref(), Some("store_order:45287"));
+    }
+
+    #[test]
+    fn every_documented_event_classifies_with_its_entity_and_account() {
+        let cases = [
+            ("customer.created", "customer:6667", "1"),
+            ("customer.updated", "customer:6667", "1"),
+            ("sales_order.created", "sales_order:1442", "1"),
+            ("sales_order.updated", "sales_order:1442", "1"),
+            ("sales_order.deleted", "sales_order:1442", "1"),
+            ("sales_order.invoiced", "sales_order:1442", "1"),
+            ("workshop_order.created", "workshop_order:50032", "1"),
+            ("workshop_order.updated", "workshop_order:50032", "1"),
+            ("workshop_order.deleted", "workshop_order:50032", "1"),
+            (
+                "workshop_order_roadworthy.created",
+                "workshop_order:50110",
+                "1",
+            ),
+            (
+                "workshop_order_roadworthy.updated",
+                "workshop_order:50110",
+                "1",
+            ),
+            (
+                "workshop_order_roadworthy.deleted",
+                "workshop_order:50110",
+                "1",
+            ),
+            (
+                "sales_transaction.created",
+                "sales_transaction:20260412",
+                "1",
+            ),
+            (
+                "sales_transaction.updated",
+                "sales_transaction:20260412",
+                "1",
+            ),
+            ("store_order.created", "store_order:45287", "1"),
+            ("store_order.updated", "store_order:45287", "1"),
+            ("payments.created", "sales_order:1442", "1"),
+            (
+                "warehouse_outbound_order.created_or_updated",
+                "warehouse_outbound_order:463681",
+                "4743",
+            ),
+            (
+                "warehouse_stock_item.updated",
+                "warehouse_stock_item:285",
+                "4743",
+            ),
+            (
+                "warehouse_stock_item.released_for_shipment",
+                "warehouse_stock_item:285",
+                "4743",
+            ),
+        ];
+        assert_eq!(cases.len(), DOCUMENTED_EVENTS.len());
+        for (event, entity, account) in cases {
+            let body = fixture(&format!("{event}.json"));
+            let id = serde_json::from_str::<Webhook>(&body).unwrap().id;
+            let classified = classify(&body).unwrap();
+            assert_eq!(classified.event_type, event);
+            assert_eq!(classified.dedupe_key, id, "{event}");
+            assert_eq!(classified.entity.as_deref(), Some(entity), "{event}");
+            assert_eq!(classified.account.as_deref(), Some(account), "{event}");
+        }
+        let on_transaction = fixture("payments.created.json")
+            .replace("\"entity_type_id\": 7", "\"entity_type_id\": 5")
+            .replace("\"entity_id\": 1442", "\"entity_id\": 20260412");
+        assert_eq!(
+            classify(&on_transaction).unwrap().entity.as_deref(),
+            Some("sales_transaction:20260412")
+        );
+    }
+
+    #[test]
+    fn the_documented_stock_item_that_names_the_outbound_order_event_flows_as_named() {
+        let body = fixture("warehouse_stock_item.doc-example.mismatched.json");
+        let classified = classify(&body).unwrap();
+        // The signed event name decides the type; the body names no outbound order, so the
+        // event takes the vendor's group, and its unknown fields show as drift.
+        assert_eq!(
+            classified.event_type,
+            "warehouse_outbound_order.created_or_updated"
+        );
+        assert_eq!(classified.entity, None);
+        assert_eq!(classified.account.as_deref(), Some("4743"));
+        assert!(
+            CycleSoftware.unknown_fields(&classified.event_type, &body) > 10,
+            "a stock item is not an outbound order"
+        );
+    }
+
+    #[test]
+    fn an_account_is_a_number_or_text_and_otherwise_unknown() {
+        let with = |account: &str| {
+            classify(&format!(
+                r#"{{"id":"x","account_id":{account},"event_name":"a.b","event_timestamp":1}}"#
+            ))
+            .unwrap()
+            .account
+        };
+        assert_eq!(with("17").as_deref(), Some("17"));
+        assert_eq!(with("\"acme\"").as_deref(), Some("acme"));
+        assert_eq!(with("null"), None);
+        assert_eq!(with("{\"id\":1}"), None);
+        assert_eq!(
+            classify(r#"{"id":"x","event_name":"a.b","event_timestamp":1}"#)
+                .unwrap()
+                .account,
+            None
+        );
     }
 
     #[test]

@@ -7,12 +7,38 @@ pub mod revo_xef;
 pub mod service_order_hub;
 pub mod wayke;
 
+use std::borrow::Cow;
+
 use crate::event::Classified;
 use crate::verify::Scheme;
 pub use fields::{Field, Fields};
 
 /// The name of every vendor this project has a function for: the republisher sweeps them all.
 pub const ALL: [&str; 4] = ["cyclesoftware", "wayke", "service-order-hub", "revo-xef"];
+
+/// Every vendor module, in the order of [`ALL`].
+const VENDORS: [&dyn Vendor; 4] = [
+    &cyclesoftware::CycleSoftware,
+    &wayke::Wayke,
+    &service_order_hub::ServiceOrderHub,
+    &revo_xef::RevoXef,
+];
+
+/// The vendor module named `name`, for code that holds only a stored vendor name.
+pub fn by_name(name: &str) -> Option<&'static dyn Vendor> {
+    VENDORS.into_iter().find(|vendor| vendor.name() == name)
+}
+
+/// What consumers receive as the `payload` of an event of `vendor` whose stored body is `body`:
+/// [`Vendor::published_payload`], or the body itself for a vendor this build does not know.
+/// The receiving pipeline and the republisher both publish through this, so every publication
+/// of one event carries the same payload.
+pub fn published_payload<'b>(vendor: &str, body: &'b str) -> Cow<'b, str> {
+    match by_name(vendor) {
+        Some(vendor) => vendor.published_payload(body),
+        None => Cow::Borrowed(body),
+    }
+}
 
 /// What a vendor module provides to the pipeline.
 pub trait Vendor: Send + Sync + 'static {
@@ -46,13 +72,35 @@ pub trait Vendor: Send + Sync + 'static {
         let _ = (event_type, body);
         0
     }
+
+    /// The JSON consumers receive as the envelope's `payload` for a body this vendor classified
+    /// (the claim keeps the body as received). By default the body itself, byte for byte; a
+    /// vendor whose bodies are not all JSON (Revo Xef's form bodies) normalises them here.
+    ///
+    /// Must be a pure function of the body, and JSON for every body that classifies: the
+    /// pipeline calls it when an event is first published and the republisher on the stored
+    /// body, and both must send the same message.
+    fn published_payload<'b>(&self, body: &'b str) -> Cow<'b, str> {
+        Cow::Borrowed(body)
+    }
 }
 
-/// Fields of `value` that the model `T` does not know (nested ones included).
+/// Fields of `value` that the model `T` does not know (nested ones included); a value of
+/// another type than the model's (a text where a number was, an object for a list) counts as
+/// one more, since deserialization stops there.
 pub fn unknown_fields_in<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> usize {
     let mut unknown = 0;
-    let _model: Result<T, _> = serde_ignored::deserialize(value, |_path| unknown += 1);
-    unknown
+    let model: Result<T, _> = serde_ignored::deserialize(value, |_path| unknown += 1);
+    unknown + usize::from(model.is_err())
+}
+
+/// The account a vendor names in a body, as the envelope's `account` and the message attribute:
+/// `None` when the text is blank, longer than [`MAX_ID_LEN`] or holds control characters,
+/// which SQS would refuse in an attribute (the payload still carries it).
+pub fn account(text: Option<&str>) -> Option<String> {
+    let text = text?;
+    checked_text("account", text, MAX_ID_LEN).ok()?;
+    Some(text.to_string())
 }
 
 /// Splits a JSON object body into its top-level fields other than `known`, counted, and the
@@ -260,13 +308,39 @@ mod tests {
 
     #[test]
     fn all_names_every_vendor_module() {
-        let names = [
-            cyclesoftware::CycleSoftware.name(),
-            wayke::Wayke.name(),
-            service_order_hub::ServiceOrderHub.name(),
-            revo_xef::RevoXef.name(),
-        ];
-        assert_eq!(names, ALL);
+        assert_eq!(VENDORS.map(|vendor| vendor.name()), ALL);
+        for name in ALL {
+            assert_eq!(by_name(name).map(|vendor| vendor.name()), Some(name));
+        }
+        assert!(by_name("acme").is_none());
+        assert_eq!(published_payload("acme", "{\"a\":1}"), "{\"a\":1}");
+    }
+
+    #[test]
+    fn accounts_are_text_that_an_attribute_can_hold() {
+        assert_eq!(account(Some("shop-7")).as_deref(), Some("shop-7"));
+        assert_eq!(account(None), None);
+        assert_eq!(account(Some("  ")), None);
+        assert_eq!(account(Some("a\u{1}b")), None);
+        assert_eq!(account(Some(&"x".repeat(MAX_ID_LEN + 1))), None);
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_drift() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Model {
+            id: Option<i64>,
+        }
+        assert_eq!(unknown_fields_in::<Model>(serde_json::json!({"id": 1})), 0);
+        assert_eq!(
+            unknown_fields_in::<Model>(serde_json::json!({"id": 1, "x": 2})),
+            1
+        );
+        assert_eq!(
+            unknown_fields_in::<Model>(serde_json::json!({"id": "1"})),
+            1
+        );
     }
 
     #[test]

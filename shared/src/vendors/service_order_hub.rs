@@ -2,9 +2,12 @@
 //! segment names it; typed models of the older (V1) bodies and the current V3 ones, and
 //! classification.
 //!
-//! The hub may call with any HTTP method, always with a JSON body, and authenticates with
-//! constant custom headers: the scheme is configurable (`token:<header>` or `basic`), and the
-//! default is a token in `X-Webhook-Token`.
+//! The hub may call with any HTTP method (GET, POST, PUT, PATCH, DELETE), always with a JSON
+//! body, and every method is treated alike. It authenticates with constant custom headers: the
+//! scheme is configurable (`token:<header>` or `basic`), and the default is a token in
+//! `X-Webhook-Token`. Case guids are opaque text: the hub's own examples are not valid UUIDs.
+//! No body names the hub account the webhook belongs to (`senderAccountId` is a message
+//! author's), so the account is unknown.
 
 use lambda_http::http::HeaderName;
 use serde::Deserialize;
@@ -131,7 +134,8 @@ const FIELDS: &[&str] = &[
 ];
 
 /// The type of a body sent without a type segment, where the body decides it. A case update
-/// holds only `guid` and changed keys, which nothing distinguishes: it needs its URL.
+/// holds only `guid` and changed keys, which nothing distinguishes, and a message without a
+/// confirmation time may be new or confirmed: those need their URL.
 fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     if body.has("/prevKey") {
         Some(STATUS_TRANSITION)
@@ -140,11 +144,9 @@ fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     } else if body.has("/isPaid") || body.has("/isSent") {
         Some(INVOICE)
     } else if body.has("/content") {
-        if body.has_value("/confirmedAt") {
-            Some(MESSAGE_CONFIRMED)
-        } else {
-            Some(NEW_MESSAGE)
-        }
+        // A confirmation has the message's shape, and its `confirmedAt` may still be null:
+        // only a confirmation time decides.
+        body.has_value("/confirmedAt").then_some(MESSAGE_CONFIRMED)
     } else if body.has("/priceNet") && body.has("/details") {
         Some(COST_PROPOSAL)
     } else if body.has("/key") && body.has("/name") {
@@ -534,6 +536,34 @@ mod tests {
     }
 
     #[test]
+    fn a_confirmation_without_a_confirmation_time_is_still_a_confirmation_on_its_url() {
+        let body = fixture("message-confirmed.v3.unconfirmed");
+        let classified = classify(Some(MESSAGE_CONFIRMED), &body).unwrap();
+        assert_eq!(classified.event_type, MESSAGE_CONFIRMED);
+        assert_eq!(classified.dedupe_key, "message-confirmed:59077");
+        // No confirmation time: the last update is when it happened.
+        assert_eq!(
+            classified.occurred_at,
+            Some(datetime!(2024-03-04 11:30:00 UTC))
+        );
+        assert_eq!(ServiceOrderHub.unknown_fields(MESSAGE_CONFIRMED, &body), 0);
+    }
+
+    #[test]
+    fn guids_are_opaque_text_and_no_account_is_named() {
+        for guid in [
+            "a7afaf9-7c6e-4d0e-b756-16b4afa1382f",
+            "68ea1505-12345-4434-be5a-dcc959be250e",
+            "case 12",
+        ] {
+            let body = format!(r#"{{"id": 5, "guid": "{guid}", "key": "final", "name": "Done"}}"#);
+            let classified = classify(Some(NEW_STATUS), &body).unwrap();
+            assert_eq!(classified.entity, Some(format!("case:{guid}")));
+            assert_eq!(classified.account, None);
+        }
+    }
+
+    #[test]
     fn a_message_and_its_confirmation_are_two_events() {
         let sent = classify(Some(NEW_MESSAGE), &fixture("new-message.v3")).unwrap();
         let confirmed =
@@ -547,8 +577,9 @@ mod tests {
             ("new-status.v1", Some(NEW_STATUS)),
             ("status-transition.v3", Some(STATUS_TRANSITION)),
             ("cost-proposal.v3", Some(COST_PROPOSAL)),
-            ("new-message.v3", Some(NEW_MESSAGE)),
+            ("new-message.v3", None),
             ("message-confirmed.v3", Some(MESSAGE_CONFIRMED)),
+            ("message-confirmed.v3.unconfirmed", None),
             ("file-uploaded", Some(FILE_UPLOADED)),
             ("invoice.v3", Some(INVOICE)),
             ("case-updated", None),

@@ -1,16 +1,26 @@
-//! Wayke (car dealers): six webhook types, each on its own URL whose last path segment names
-//! it; typed models of every documented payload, and classification.
+//! Wayke (car dealers): six webhooks, each on its own URL whose last path segment names it;
+//! typed models of every documented payload, and classification.
 //!
 //! Wayke sends no event name, and the incoming-vehicle and valuation-lead bodies are identical,
-//! so the path decides the type. Authentication is whatever the user set up at Wayke, so the
-//! scheme is configurable; the default is an HMAC-SHA256 signature in `X-Wayke-Signature`.
+//! so the path decides the type, with one exception: a lead of type
+//! `registrationOfInterestToBuy` (someone wants to buy one of the dealer's vehicles: the "call
+//! me" and "e-mail" buttons, or a call to a tracked number) is a `buy-lead` whichever URL it
+//! came to. Wayke's "New Lead" webhook sends those together with the valuation widget's sell
+//! leads (`registrationOfInterestToSell`), and a buy lead must never pass for a sell lead.
+//!
+//! The account is the body's `branch.id` where it has one (messages, leads, orders).
+//!
+//! Authentication is whatever the user set up at Wayke (since 2024 Wayke documents no signature,
+//! only "configure authentication for the webhook, if necessary"), so the scheme is
+//! configurable: basic or a token header are what Wayke's users set up today. The default stays
+//! an HMAC-SHA256 signature in `X-Wayke-Signature`, because deployments made with it rely on it.
 
 use lambda_http::http::HeaderName;
 use serde::Deserialize;
 
 use super::{
-    body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError, Delivery,
-    Fields, Vendor,
+    account, body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError,
+    Delivery, Fields, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -24,9 +34,14 @@ pub const NEW_MESSAGE: &str = "new-message";
 pub const INCOMING_VEHICLE: &str = "incoming-vehicle";
 pub const NEW_ORDER: &str = "new-order";
 pub const VALUATION_LEAD: &str = "valuation-lead";
+/// A lead of someone who wants to buy: never a route of its own, it comes on a lead webhook.
+pub const BUY_LEAD: &str = "buy-lead";
 
-/// Every event type, as its URL's last segment.
-pub const EVENT_TYPES: &[&str] = &[
+/// `lead.type` of a buy lead.
+pub const INTEREST_TO_BUY: &str = "registrationOfInterestToBuy";
+
+/// The webhooks, as their URLs' last segments.
+pub const ROUTES: [&str; 6] = [
     PROCESS_STATUS,
     VEHICLE_UPDATED,
     NEW_MESSAGE,
@@ -34,6 +49,17 @@ pub const EVENT_TYPES: &[&str] = &[
     NEW_ORDER,
     VALUATION_LEAD,
 ];
+
+/// Every event type: one per webhook, and buy leads.
+pub const EVENT_TYPES: [&str; 7] = {
+    let mut all = [BUY_LEAD; 7];
+    let mut index = 0;
+    while index < ROUTES.len() {
+        all[index] = ROUTES[index];
+        index += 1;
+    }
+    all
+};
 
 /// The Wayke vendor.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,21 +86,29 @@ impl Vendor for Wayke {
             PROCESS_STATUS => unknown_fields_in::<ProcessStatus>(value),
             VEHICLE_UPDATED => unknown_fields_in::<VehicleUpdated>(value),
             NEW_MESSAGE => unknown_fields_in::<NewMessage>(value),
-            INCOMING_VEHICLE | VALUATION_LEAD => unknown_fields_in::<LeadEvent>(value),
+            INCOMING_VEHICLE | VALUATION_LEAD | BUY_LEAD => unknown_fields_in::<LeadEvent>(value),
             NEW_ORDER => unknown_fields_in::<NewOrder>(value),
             _ => 0,
         }
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let (body, event_type) = routed_event(delivery, EVENT_TYPES, FIELDS, inferred_type)?;
+        let (body, routed) = routed_event(delivery, &ROUTES, FIELDS, inferred_type)?;
+        let event_type = match routed {
+            INCOMING_VEHICLE | VALUATION_LEAD
+                if body.str("/lead/type") == Some(INTEREST_TO_BUY) =>
+            {
+                BUY_LEAD
+            }
+            other => other,
+        };
         let classified =
             |dedupe_key: String, occurred_at: Option<&str>, entity: Option<String>| Classified {
                 event_type: event_type.to_string(),
                 dedupe_key,
                 occurred_at: occurred_at.and_then(|pointer| body.time(pointer)),
                 entity,
-                account: None,
+                account: account(body.str("/branch/id")),
             };
         Ok(match event_type {
             // No event id: a process step that changes state twice sends two different bodies.
@@ -100,7 +134,7 @@ impl Vendor for Wayke {
                     conversation.map(|id| format!("conversation:{id}")),
                 )
             }
-            INCOMING_VEHICLE | VALUATION_LEAD => {
+            INCOMING_VEHICLE | VALUATION_LEAD | BUY_LEAD => {
                 let id = body.required_id("/lead/id", "lead.id")?;
                 classified(
                     id_key(event_type, &id),
@@ -137,12 +171,14 @@ const FIELDS: &[&str] = &[
     "/message/conversation/id",
     "/lead",
     "/lead/id",
+    "/lead/type",
     "/lead/createdAt",
+    "/branch/id",
 ];
 
-/// The type of a body posted without a type segment, where the body decides it. A lead is an
-/// incoming vehicle or a valuation lead and the body cannot tell which: such a body needs its
-/// URL.
+/// The type of a body posted without a type segment, where the body decides it. A sell lead is
+/// an incoming vehicle or a valuation lead and the body cannot tell which: such a body needs its
+/// URL; a buy lead says what it is.
 fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     let has = |pointer: &str| body.has_value(pointer);
     if body.str("/eventType") == Some("Process") {
@@ -152,7 +188,7 @@ fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     } else if has("/orderNumber") {
         Some(NEW_ORDER)
     } else if has("/lead") {
-        None
+        (body.str("/lead/type") == Some(INTEREST_TO_BUY)).then_some(BUY_LEAD)
     } else if has("/id")
         && has("/status")
         && (has("/registrationNumber") || has("/vehicleIdentificationNumber"))
@@ -175,6 +211,8 @@ pub struct ProcessStatus {
     pub process_name: Option<String>,
     pub step_id: Option<String>,
     pub step_name: Option<String>,
+    /// Who or what completed the step, e.g. `Kontrakt`.
+    pub executed_by: Option<String>,
     /// `started`, `pending` or `completed`.
     pub state: Option<String>,
     pub event_time: Option<String>,
@@ -208,12 +246,22 @@ pub struct Metadata {
     pub value: Option<String>,
 }
 
+/// The vehicle ad a message or lead is about.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Subject {
+    pub id: Option<String>,
+    pub registration_number: Option<String>,
+    pub vehicle_identification_number: Option<String>,
+}
+
 /// `new-message`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct NewMessage {
     pub branch: Option<BranchRef>,
     pub message: Option<Message>,
+    pub subject: Option<Subject>,
 }
 
 /// A message in a conversation.
@@ -253,12 +301,16 @@ pub struct Member {
     pub avatar: Option<String>,
 }
 
-/// `incoming-vehicle` and `valuation-lead`: the same body.
+/// `incoming-vehicle`, `valuation-lead` and `buy-lead`: one body. A buy lead also names the ad
+/// (`subject`) and its vehicle; its `lead.metadata` says how it came (`sourceMechanism`
+/// `cta.email`, `cta.callme` or `freespee.call`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct LeadEvent {
     pub branch: Option<BranchRef>,
     pub lead: Option<Lead>,
+    pub subject: Option<Subject>,
+    pub vehicle: Option<LeadVehicle>,
 }
 
 /// A lead.
@@ -268,9 +320,25 @@ pub struct Lead {
     pub id: Option<String>,
     pub contact: Option<Contact>,
     pub metadata: Vec<Metadata>,
+    /// `registrationOfInterestToSell` or `registrationOfInterestToBuy`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub created_at: Option<String>,
+    /// A buy lead's state, e.g. `new`.
+    pub status: Option<String>,
+}
+
+/// The vehicle of the ad a buy lead is about.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LeadVehicle {
+    pub registration_number: Option<String>,
+    pub vin_number: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model_series: Option<String>,
+    pub model_name: Option<String>,
+    pub model_year: Option<i64>,
+    pub mileage: Option<f64>,
 }
 
 /// The person behind a lead (personal data: never logged).
@@ -287,6 +355,8 @@ pub struct Contact {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NewOrder {
+    /// The branch the order is for.
+    pub branch: Option<BranchRef>,
     pub id: Option<String>,
     pub order_number: Option<String>,
     pub wayke_id: Option<String>,
@@ -434,7 +504,7 @@ mod tests {
         let vehicle: VehicleUpdated = serde_json::from_str(&fixture(VEHICLE_UPDATED)).unwrap();
         assert_eq!(vehicle.status.as_deref(), Some("Unpublished"));
         let message: NewMessage = serde_json::from_str(&fixture(NEW_MESSAGE)).unwrap();
-        let conversation = message.message.unwrap().conversation.unwrap();
+        let conversation = message.message.clone().unwrap().conversation.unwrap();
         assert_eq!(conversation.members.len(), 3);
         assert_eq!(conversation.metadata.len(), 5);
         for name in [INCOMING_VEHICLE, VALUATION_LEAD] {
@@ -443,7 +513,27 @@ mod tests {
             assert_eq!(lead.metadata.len(), 8);
             assert_eq!(lead.kind.as_deref(), Some("registrationOfInterestToSell"));
         }
+        for name in [BUY_LEAD, "buy-lead.call"] {
+            let buy: LeadEvent = serde_json::from_str(&fixture(name)).unwrap();
+            assert_eq!(
+                buy.vehicle.unwrap().vin_number.as_deref(),
+                Some("YV1XZ72V0N2000001")
+            );
+            assert_eq!(
+                buy.subject.unwrap().registration_number.as_deref(),
+                Some("KLM482")
+            );
+            let lead = buy.lead.unwrap();
+            assert_eq!(
+                (lead.kind.as_deref(), lead.status.as_deref()),
+                (Some(INTEREST_TO_BUY), Some("new"))
+            );
+        }
+        assert_eq!(process.executed_by.as_deref(), Some("Kontrakt"));
+        let subject = message.subject.unwrap();
+        assert_eq!(subject.registration_number.as_deref(), Some("BFB25K"));
         let order: NewOrder = serde_json::from_str(&fixture(NEW_ORDER)).unwrap();
+        assert!(order.branch.is_some());
         assert_eq!(order.price, Some(549800.0));
         assert_eq!(order.payment.unwrap().loan.unwrap().duration, Some(84));
         assert_eq!(order.trade_in.unwrap().model_year, Some(2022));
@@ -459,6 +549,7 @@ mod tests {
                 "{event_type}"
             );
         }
+        assert_eq!(Wayke.unknown_fields(BUY_LEAD, &fixture("buy-lead.call")), 0);
         let drifted = fixture(VEHICLE_UPDATED).replacen('{', "{\"mileage\": 1200,", 1);
         assert_eq!(Wayke.unknown_fields(VEHICLE_UPDATED, &drifted), 1);
     }
@@ -507,6 +598,12 @@ mod tests {
             let body = fixture(event_type);
             let classified = classify(Some(event_type), &body).unwrap();
             assert_eq!(classified.event_type, event_type);
+            let branch = match event_type {
+                PROCESS_STATUS | VEHICLE_UPDATED => None,
+                NEW_ORDER => Some("5f0c9a2e-71d4-4c0e-9b1a-3d2e8c7b6a10"),
+                _ => Some("1bfec2d5-b3a6-4dda-9c0e-c993d55ca1b0"),
+            };
+            assert_eq!(classified.account.as_deref(), branch, "{event_type}");
             let expected_key = key.map(String::from).unwrap_or_else(|| {
                 body_key(event_type, &crate::event::body_digest(body.as_bytes()))
             });
@@ -514,6 +611,45 @@ mod tests {
             assert_eq!(classified.occurred_at, occurred_at, "{event_type}");
             assert_eq!(classified.entity.as_deref(), entity, "{event_type}");
         }
+    }
+
+    #[test]
+    fn a_buy_lead_is_never_taken_for_a_sell_lead_whichever_url_it_came_to() {
+        for name in [BUY_LEAD, "buy-lead.call"] {
+            let body = fixture(name);
+            let id = if name == BUY_LEAD {
+                "c41f8e20-7b3a-4d59-a1e6-0f2b9c8d7e65"
+            } else {
+                "0a9e6d21-55c7-4b83-9f10-7e4d3c2b1a09"
+            };
+            for route in [Some(VALUATION_LEAD), Some(INCOMING_VEHICLE), None] {
+                let classified = classify(route, &body).unwrap();
+                assert_eq!(classified.event_type, BUY_LEAD, "{name} on {route:?}");
+                assert_eq!(classified.dedupe_key, format!("buy-lead:{id}"));
+                assert_eq!(classified.entity, Some(format!("lead:{id}")));
+                assert_eq!(
+                    classified.account.as_deref(),
+                    Some("5f0c9a2e-71d4-4c0e-9b1a-3d2e8c7b6a10")
+                );
+                assert!(classified.occurred_at.is_some());
+            }
+        }
+        // A sell lead keeps the type of its URL, and without one it still needs its URL.
+        let sell = fixture(VALUATION_LEAD);
+        assert_eq!(
+            classify(Some(VALUATION_LEAD), &sell).unwrap().event_type,
+            VALUATION_LEAD
+        );
+        assert_eq!(
+            classify(Some(INCOMING_VEHICLE), &sell).unwrap().event_type,
+            INCOMING_VEHICLE
+        );
+        assert_eq!(classify(None, &sell), Err(ClassifyError::UnknownEventType));
+        // A buy lead is not a URL of its own.
+        assert_eq!(
+            classify(Some(BUY_LEAD), &fixture(BUY_LEAD)),
+            Err(ClassifyError::UnknownEventType)
+        );
     }
 
     #[test]
