@@ -1,14 +1,18 @@
 //! AWS SDK configuration shared by the functions: built once at start-up, without touching the
-//! network, with timeouts and retries that end a hung call well inside the Lambda timeout.
+//! network or the root certificates, with timeouts and retries that end a hung call well inside
+//! the Lambda timeout.
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_sdk_dynamodb::config::{ConfigBag, HttpClient, RuntimeComponents, SharedHttpClient};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_http_client::Builder;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 
 /// Connecting to DynamoDB or SQS in-region takes milliseconds; a second means trouble.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -38,14 +42,57 @@ pub fn defaults() -> ConfigLoader {
 }
 
 /// HTTPS with rustls on the ring crypto provider and the system's root certificates (plain
-/// HTTP too, for a local `AWS_ENDPOINT_URL`). The SDK's default client uses aws-lc-rs, which
-/// makes every binary about 2 MB larger (BENCHMARKS.md); ring offers what DynamoDB and SQS endpoints need
-/// (TLS 1.2 and 1.3, ECDHE with X25519 or P-256), though not the post-quantum hybrid key
-/// exchange that aws-lc-rs prefers (SECURITY.md).
+/// HTTP too, for a local `AWS_ENDPOINT_URL`). The one HTTPS client of every SDK client the
+/// functions build.
+///
+/// The SDK's default client uses aws-lc-rs, which makes every binary about 2 MB larger
+/// (BENCHMARKS.md); ring offers what DynamoDB and SQS endpoints need (TLS 1.2 and 1.3, ECDHE with
+/// X25519 or P-256), though not the post-quantum hybrid key exchange that aws-lc-rs prefers
+/// (SECURITY.md).
+///
+/// The root certificates are read on the first connection (see [`RootsOnFirstConnection`]),
+/// from where they always are: `SSL_CERT_FILE` and `SSL_CERT_DIR` if either is set, else the
+/// system's store.
 pub fn https_client() -> SharedHttpClient {
-    Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    SharedHttpClient::new(RootsOnFirstConnection(
+        Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https(),
+    ))
+}
+
+/// The SDK's HTTPS client, minus its eager start: as given, it builds a connector, and so reads
+/// and parses every root certificate (the system bundle, and each file of `SSL_CERT_DIR`), each
+/// time an SDK client is built, "so that native certs load at client initialization time". That
+/// was most of a function's start-up (BENCHMARKS.md). Here nothing happens until the first
+/// request asks for a connector; the wrapped client then builds it once, loads the roots once
+/// per process and verifies every server against them exactly as before.
+#[derive(Debug)]
+struct RootsOnFirstConnection(SharedHttpClient);
+
+impl HttpClient for RootsOnFirstConnection {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    // `validate_base_client_config` is deliberately the trait's default (nothing to check): the
+    // wrapped client's version is the eager start.
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        config: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, config)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 pub fn timeouts() -> TimeoutConfig {

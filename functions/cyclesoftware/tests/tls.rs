@@ -1,15 +1,24 @@
 //! The SDK's HTTPS client (rustls on ring, see `webhook_core::aws::https_client`) against a real
 //! TLS handshake: moto serving HTTPS only, with a self-signed certificate. The binary is trusted
 //! through `SSL_CERT_FILE`, which rustls-native-certs reads as Lambda's system store would be
-//! read; without it the same binary must refuse the server and answer 503.
+//! read; without it the same binary must refuse the server and answer 503. And the roots are read
+//! on the first connection, not at start-up: given a pipe as `SSL_CERT_FILE`, which nobody writes
+//! to until the first event is sent, the binary still reaches its first request for an event (an
+//! open of the pipe would block it), then reads moto's certificate from the pipe and verifies the
+//! server with it.
 //!
 //! One test in its own binary, because it sets `SSL_CERT_FILE` for the whole test process.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto::{self, Moto};
-use webhook_tests::rie::{status_and_body, Function};
+use webhook_tests::rie::status_and_body;
+use webhook_tests::runtime::{function_command, RuntimeApi};
 use webhook_tests::samples;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cyclesoftware");
@@ -40,24 +49,28 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         &body,
     )
     .to_string();
-    let start = |trust_moto: bool| {
-        let mut function = Function::new(BINARY, &moto.endpoint)
-            .env("EVENTS_TABLE", &table)
+    let start = |runtime: &RuntimeApi, table: &str, roots: Option<&Path>| {
+        let mut command = function_command(BINARY, runtime.address(), &moto.endpoint);
+        command
+            .env("EVENTS_TABLE", table)
             .env("FANOUT", format!("*={queue}"))
             .env("WEBHOOK_SECRETS", DEV_SECRET)
             .env(
                 "DEDUPE_TTL_DAYS",
                 samples::LOCAL_DEDUPE_TTL_DAYS.to_string(),
             );
-        if trust_moto {
-            function = function.env("SSL_CERT_FILE", certificate.to_string_lossy());
+        if let Some(roots) = roots {
+            command.env("SSL_CERT_FILE", roots);
         }
-        function.start()
+        // Its logs are not under test here (binary.rs checks them).
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        command.spawn().expect("start the binary")
     };
 
     // Not trusting the certificate: the handshake fails, nothing is written, a retry can help.
-    let untrusting = start(false).await;
-    let (status, answer) = status_and_body(untrusting.invoke(&event).await);
+    let runtime = RuntimeApi::start().await;
+    let _untrusting = start(&runtime, &table, None);
+    let (status, answer) = status_and_body(runtime.invoke(event.clone()).await);
     assert_eq!(status, 503, "{answer}");
     let items = dynamodb
         .scan()
@@ -67,16 +80,44 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         .unwrap()
         .count();
     assert_eq!(items, 0, "an untrusted server was written to");
-    untrusting.stop().await;
 
     // Trusting it: the event goes through DynamoDB and SQS over TLS.
-    let trusting = start(true).await;
-    let (status, answer) = status_and_body(trusting.invoke(&event).await);
+    let runtime = RuntimeApi::start().await;
+    let _trusting = start(&runtime, &table, Some(&certificate));
+    let (status, answer) = status_and_body(runtime.invoke(event.clone()).await);
     assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
     let messages = moto::drain(&sqs, &queue).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
-    trusting.stop().await;
+
+    // Roots from a pipe: opening it for reading blocks until the test opens it for writing,
+    // which it does only once the binary has asked for its first event. A fresh table, so the
+    // same event is new again.
+    let pipe = certificate_dir.join("roots.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", pipe.display());
+    let fresh_table = moto::create_events_table(&dynamodb).await;
+    let runtime = RuntimeApi::start().await;
+    let _lazy = start(&runtime, &fresh_table, Some(&pipe));
+    tokio::time::timeout(Duration::from_secs(20), runtime.first_next_request())
+        .await
+        .expect("no request for an event within 20 s: start-up opened SSL_CERT_FILE");
+    // A thread of its own, which a failing test does not wait for: the write blocks until the
+    // binary opens the pipe.
+    let roots = std::fs::read(&certificate).unwrap();
+    let (written, writer) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || written.send(std::fs::write(&pipe, roots)));
+    let (status, answer) = status_and_body(runtime.invoke(event).await);
+    assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
+    tokio::time::timeout(Duration::from_secs(20), writer)
+        .await
+        .expect("the binary never opened its SSL_CERT_FILE")
+        .unwrap()
+        .expect("the certificate written into the pipe");
+    assert_eq!(moto::drain(&sqs, &queue).await.len(), 1);
 
     let _ignored = std::fs::remove_dir_all(&certificate_dir);
 }
