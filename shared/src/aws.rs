@@ -9,8 +9,9 @@ use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_http_client::Builder;
+use tokio::sync::OnceCell;
 
-/// Connecting to DynamoDB or SQS in-region takes milliseconds; a second means trouble.
+/// Connecting to DynamoDB, SQS or Secrets Manager in-region takes milliseconds; a second means trouble.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// One attempt of one call.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -19,13 +20,19 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment. Credentials
-/// are resolved lazily, on the first call.
+/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, once per
+/// process: every client shares its HTTPS client and credentials cache. Credentials are resolved
+/// lazily, on the first call.
 pub async fn load_sdk_config() -> SdkConfig {
-    defaults()
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-        .load()
+    static SHARED: OnceCell<SdkConfig> = OnceCell::const_new();
+    SHARED
+        .get_or_init(|| {
+            defaults()
+                .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+                .load()
+        })
         .await
+        .clone()
 }
 
 /// The loader every SDK configuration starts from, the tests' included: the HTTPS client and
@@ -64,6 +71,11 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
 /// An SQS client for `config`.
 pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
+}
+
+/// A Secrets Manager client for `config`.
+pub fn secretsmanager(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(config)
 }
 
 #[cfg(test)]

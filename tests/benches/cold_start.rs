@@ -1,8 +1,10 @@
 //! Cold start of every release binary, as Lambda starts it: from process start to its first
 //! request for an event (configuration loaded, AWS clients built), and to its first response
 //! (one new sample event through DynamoDB and SQS in moto). Repeated starts; prints the median
-//! and the spread, the binary's size and the most memory it held resident. Run with `make bench`
-//! (it builds the release binaries first).
+//! and the spread, the binary's size and the most memory it held resident. Each vendor function
+//! runs twice over: with its secret in `WEBHOOK_SECRETS`, and as deployed, reading it from
+//! Secrets Manager in moto at start-up. Run with `make bench` (it builds the release binaries
+//! first).
 
 #![allow(
     clippy::expect_used,
@@ -15,6 +17,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use webhook_core::config::{WEBHOOK_SECRETS, WEBHOOK_SECRETS_ARN};
 use webhook_tests::moto;
 use webhook_tests::replay::env_of;
 use webhook_tests::runtime::{function_command, Answer, RuntimeApi};
@@ -54,12 +57,23 @@ async fn measure() {
         "cold start over {STARTS} starts per binary (release builds, {})",
         release.display()
     );
-    let functions: Vec<(&str, Option<samples::SampleVendor>)> = samples::VENDORS
-        .iter()
-        .map(|vendor| (vendor.name, Some(*vendor)))
-        .chain([("republisher", None)])
-        .collect();
-    for (binary, vendor) in functions {
+    let secrets_manager = aws_sdk_secretsmanager::Client::new(&sdk);
+    let mut functions: Vec<(&str, Option<samples::SampleVendor>, Option<String>)> = Vec::new();
+    for vendor in samples::VENDORS {
+        let arn = secrets_manager
+            .create_secret()
+            .name(moto::unique_name(&format!("bench/{}", vendor.name)))
+            .secret_string(vendor.secret)
+            .send()
+            .await
+            .unwrap()
+            .arn
+            .unwrap();
+        functions.push((vendor.name, Some(vendor), None));
+        functions.push((vendor.name, Some(vendor), Some(arn)));
+    }
+    functions.push(("republisher", None, None));
+    for (binary, vendor, secret_arn) in functions {
         let executable = release.join(binary);
         assert!(
             executable.exists(),
@@ -86,6 +100,11 @@ async fn measure() {
                     command.env(name, value);
                 }
             }
+            if let Some(arn) = &secret_arn {
+                command
+                    .env(WEBHOOK_SECRETS, "")
+                    .env(WEBHOOK_SECRETS_ARN, arn);
+            }
             command
                 .env("AWS_ENDPOINT_URL", &moto.endpoint)
                 .env("EVENTS_TABLE", &table)
@@ -110,8 +129,15 @@ async fn measure() {
             let _exit = child.wait().await;
         }
         let bytes = std::fs::metadata(&executable).unwrap().len();
+        let secrets = match (&vendor, &secret_arn) {
+            (None, _) => "",
+            (Some(_), None) => " (WEBHOOK_SECRETS)",
+            (Some(_), Some(_)) => " (Secrets Manager)",
+        };
+        println!("{binary}{secrets}");
         println!(
-            "{binary:<18} {:>5.2} MB   to first next-event request: {}",
+            "{:<18} {:>5.2} MB   to first next-event request: {}",
+            "",
             bytes as f64 / 1e6,
             summary(to_ready)
         );

@@ -11,5 +11,6 @@ pub mod proxy;
 pub mod replay;
 pub mod runtime;
 pub mod samples;
+pub mod secrets_manager;
 pub mod simulation;
 pub mod stack;
