@@ -7,23 +7,23 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use webhook_core::aws::load_sdk_config;
+use webhook_core::aws::read_sdk_config;
 
 #[tokio::test]
 async fn only_a_set_endpoint_replaces_the_sdks_own() {
     std::env::set_var("AWS_REGION", "eu-west-1");
     std::env::remove_var("AWS_ENDPOINT_URL");
-    assert_eq!(load_sdk_config().await.endpoint_url(), None, "absent");
+    assert_eq!(read_sdk_config().await.endpoint_url(), None, "absent");
 
     std::env::set_var("AWS_ENDPOINT_URL", "");
-    let empty = load_sdk_config().await;
+    let empty = read_sdk_config().await;
     assert_eq!(empty.endpoint_url(), None, "empty");
     let dynamodb = aws_sdk_dynamodb::config::Config::from(&empty);
     assert_eq!(dynamodb.region().map(|r| r.as_ref()), Some("eu-west-1"));
 
     std::env::set_var("AWS_ENDPOINT_URL", "http://moto:5000");
     assert_eq!(
-        load_sdk_config().await.endpoint_url(),
+        read_sdk_config().await.endpoint_url(),
         Some("http://moto:5000"),
         "set"
     );

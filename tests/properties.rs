@@ -93,7 +93,7 @@ fn check<V: Vendor>(
             (WEBHOOK_SECRETS, SECRET),
         ],
     );
-    let scheme = config.verifier.scheme().clone();
+    let scheme = config.authenticator.scheme().clone();
     let store = MemoryStore::new();
     let queue = MemoryPublisher::with_queues(&[QUEUE]);
     let pipeline = Pipeline::new(

@@ -39,7 +39,7 @@ fn harness<V: Vendor>(vendor: V, auth_scheme: Option<&str>) -> Harness<V> {
         variables.push((AUTH_SCHEME, scheme));
     }
     let config = vendor_config(&vendor, &variables);
-    let scheme = config.verifier.scheme().clone();
+    let scheme = config.authenticator.scheme().clone();
     let store = MemoryStore::new();
     let queue = MemoryPublisher::with_queues(&[QUEUE]);
     let pipeline = Pipeline::new(vendor, config, store.clone(), queue.clone(), SystemClock);

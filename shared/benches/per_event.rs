@@ -56,7 +56,7 @@ fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, rou
     })
     .unwrap();
     let (name, value) = credential_header(
-        config.verifier.scheme(),
+        config.authenticator.scheme(),
         &Secret::new(SECRET).unwrap(),
         &body,
     );

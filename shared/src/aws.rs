@@ -13,8 +13,9 @@ use aws_smithy_http_client::Builder;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
+use tokio::sync::OnceCell;
 
-/// Connecting to DynamoDB or SQS in-region takes milliseconds; a second means trouble.
+/// Connecting to DynamoDB, SQS or Secrets Manager in-region takes milliseconds; a second means trouble.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// One attempt of one call.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -23,9 +24,16 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment. Credentials
-/// are resolved lazily, on the first call.
+/// The process's SDK configuration, read from the environment by [`read_sdk_config`] on the
+/// first call: every client shares its HTTPS client and credentials cache.
 pub async fn load_sdk_config() -> SdkConfig {
+    static SHARED: OnceCell<SdkConfig> = OnceCell::const_new();
+    SHARED.get_or_init(read_sdk_config).await.clone()
+}
+
+/// Reads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, with the
+/// timeouts and retries of every call. Credentials are resolved lazily, on the first call.
+pub async fn read_sdk_config() -> SdkConfig {
     defaults()
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .load()
@@ -111,6 +119,11 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
 /// An SQS client for `config`.
 pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
+}
+
+/// A Secrets Manager client for `config`.
+pub fn secretsmanager(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(config)
 }
 
 #[cfg(test)]

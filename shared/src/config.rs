@@ -1,25 +1,33 @@
 //! Configuration from the environment, validated at start-up: a missing or invalid variable
 //! stops the function with a message naming it (and never showing a secret).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::SystemClock;
 use crate::fanout::{Routes, RoutesError, Routing};
+use crate::secrets::{Authenticator, SecretsManager, SecretsSetting};
 use crate::vendors::{Authentication, Vendor};
 use crate::verify::{Scheme, Secrets, Verifier};
 
 pub const EVENTS_TABLE: &str = "EVENTS_TABLE";
 pub const FANOUT: &str = "FANOUT";
 pub const WEBHOOK_SECRETS: &str = "WEBHOOK_SECRETS";
+pub const WEBHOOK_SECRETS_ARN: &str = "WEBHOOK_SECRETS_ARN";
+pub const SECRETS_REFRESH_SECONDS: &str = "SECRETS_REFRESH_SECONDS";
 pub const AUTH_SCHEME: &str = "AUTH_SCHEME";
 pub const DEDUPE_TTL_DAYS: &str = "DEDUPE_TTL_DAYS";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
 pub const DELIVERY_DEADLINE_MS: &str = "DELIVERY_DEADLINE_MS";
 
-/// Every variable a vendor function reads (`AUTH_SCHEME` only where the scheme is configurable).
-pub const VENDOR_VARIABLES: [&str; 7] = [
+/// Every variable a vendor function reads (`AUTH_SCHEME` only where the scheme is configurable;
+/// `WEBHOOK_SECRETS` or `WEBHOOK_SECRETS_ARN`, not both).
+pub const VENDOR_VARIABLES: [&str; 9] = [
     EVENTS_TABLE,
     FANOUT,
     WEBHOOK_SECRETS,
+    WEBHOOK_SECRETS_ARN,
+    SECRETS_REFRESH_SECONDS,
     AUTH_SCHEME,
     DEDUPE_TTL_DAYS,
     MAX_BODY_BYTES,
@@ -55,6 +63,11 @@ pub const DEFAULT_DELIVERY_DEADLINE_MS: u64 = 4000;
 /// timeout (10 s in template.yaml), which stays below a claim's lease (30 s,
 /// [`crate::claims::LEASE`]): a live delivery never loses its claim.
 pub const DELIVERY_DEADLINE_MS_RANGE: std::ops::RangeInclusive<u64> = 100..=8000;
+/// Secrets read from Secrets Manager are kept this many seconds unless
+/// `SECRETS_REFRESH_SECONDS` says otherwise.
+pub const DEFAULT_REFRESH_SECONDS: u32 = 300;
+/// The longest `SECRETS_REFRESH_SECONDS` accepted: a day.
+pub const MAX_SECRETS_REFRESH_SECONDS: u32 = 86_400;
 
 /// Everything a vendor function needs besides its AWS clients.
 #[derive(Debug, Clone)]
@@ -62,7 +75,8 @@ pub struct Config {
     /// DynamoDB table of claims.
     pub table: String,
     pub routes: Routes,
-    pub verifier: Verifier,
+    /// Checks deliveries against the secrets of `WEBHOOK_SECRETS` or `WEBHOOK_SECRETS_ARN`.
+    pub authenticator: Authenticator,
     pub dedupe_ttl_days: u32,
     pub max_body_bytes: usize,
     /// Every delivery is answered within this.
@@ -86,6 +100,10 @@ pub struct RepublisherConfig {
 pub enum ConfigError {
     #[error("{0} is not set")]
     Missing(String),
+    #[error("neither {0} nor {1} is set: set one")]
+    MissingEither(&'static str, &'static str),
+    #[error("{0} and {1} are both set: set only one")]
+    Conflict(&'static str, &'static str),
     #[error("{variable} is invalid: {reason}")]
     Invalid { variable: String, reason: String },
 }
@@ -181,14 +199,23 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let table = table(&lookup)?;
         let routes = routes(&lookup, FANOUT)?;
-        let secrets = Secrets::parse_list(&required(&lookup, WEBHOOK_SECRETS)?)
-            .map_err(|e| invalid(WEBHOOK_SECRETS, e))?;
         let scheme = scheme(vendor, present(&lookup, AUTH_SCHEME))?;
-        let verifier = Verifier::new(scheme, secrets).map_err(|e| invalid(WEBHOOK_SECRETS, e))?;
+        let authenticator = match secrets_setting(&lookup)? {
+            SecretsSetting::Listed(secrets) => Authenticator::listed(
+                Verifier::new(scheme, secrets).map_err(|e| invalid(WEBHOOK_SECRETS, e))?,
+            ),
+            SecretsSetting::Managed { secret_id, refresh } => Authenticator::managed(
+                scheme,
+                secret_id,
+                refresh,
+                Arc::new(SecretsManager::from_environment()),
+                Arc::new(SystemClock),
+            ),
+        };
         Ok(Self {
             table,
             routes,
-            verifier,
+            authenticator,
             dedupe_ttl_days: dedupe_ttl_days(&lookup)?,
             max_body_bytes: number_in(
                 &lookup,
@@ -227,6 +254,39 @@ impl RepublisherConfig {
             dedupe_ttl_days: dedupe_ttl_days(&lookup)?,
             claim_deadline: delivery_deadline(&lookup)?,
         })
+    }
+}
+
+/// Where the secrets come from: `WEBHOOK_SECRETS` (local runs and tests) or `WEBHOOK_SECRETS_ARN`
+/// (deployed), exactly one of them; an empty value counts as unset.
+pub fn secrets_setting(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<SecretsSetting, ConfigError> {
+    match (
+        present(lookup, WEBHOOK_SECRETS),
+        present(lookup, WEBHOOK_SECRETS_ARN),
+    ) {
+        (Some(_), Some(_)) => Err(ConfigError::Conflict(WEBHOOK_SECRETS, WEBHOOK_SECRETS_ARN)),
+        (None, None) => Err(ConfigError::MissingEither(
+            WEBHOOK_SECRETS_ARN,
+            WEBHOOK_SECRETS,
+        )),
+        (Some(list), None) => Secrets::parse_list(&list)
+            .map(SecretsSetting::Listed)
+            .map_err(|e| invalid(WEBHOOK_SECRETS, e)),
+        (None, Some(secret_id)) => {
+            let seconds = number_in(
+                lookup,
+                SECRETS_REFRESH_SECONDS,
+                1..=MAX_SECRETS_REFRESH_SECONDS,
+                DEFAULT_REFRESH_SECONDS,
+                "seconds",
+            )?;
+            Ok(SecretsSetting::Managed {
+                secret_id: secret_id.trim().to_string(),
+                refresh: time::Duration::seconds(i64::from(seconds)),
+            })
+        }
     }
 }
 
@@ -273,7 +333,7 @@ mod tests {
         assert_eq!(config.dedupe_ttl_days, DEFAULT_DEDUPE_TTL_DAYS);
         assert_eq!(config.delivery_deadline, Duration::from_millis(4000));
         assert_eq!(
-            config.verifier.scheme().to_string(),
+            config.authenticator.scheme().to_string(),
             "hmac-sha256:x-cyclesoftware-signature"
         );
         assert_eq!(
@@ -284,7 +344,7 @@ mod tests {
 
     #[test]
     fn each_missing_variable_is_named() {
-        for missing in [EVENTS_TABLE, FANOUT, WEBHOOK_SECRETS] {
+        for missing in [EVENTS_TABLE, FANOUT] {
             let pairs: Vec<_> = VALID
                 .iter()
                 .copied()
@@ -299,6 +359,91 @@ mod tests {
             assert_eq!(
                 Config::from_lookup(&CycleSoftware, lookup(&blank)).unwrap_err(),
                 ConfigError::Missing(missing.to_string())
+            );
+        }
+    }
+
+    const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stack/wayke-AbCdEf";
+
+    fn setting(pairs: &[(&str, &str)]) -> Result<SecretsSetting, ConfigError> {
+        secrets_setting(&lookup(pairs))
+    }
+
+    #[test]
+    fn the_secrets_come_from_exactly_one_of_the_list_and_secrets_manager() {
+        let Ok(SecretsSetting::Managed { secret_id, refresh }) =
+            setting(&[(WEBHOOK_SECRETS_ARN, ARN), (WEBHOOK_SECRETS, " ")])
+        else {
+            panic!("an ARN alone (an empty list counts as unset) reads Secrets Manager")
+        };
+        assert_eq!(
+            (secret_id.as_str(), refresh),
+            (ARN, time::Duration::seconds(DEFAULT_REFRESH_SECONDS.into()))
+        );
+        assert!(matches!(
+            setting(&[(WEBHOOK_SECRETS, "a,b"), (WEBHOOK_SECRETS_ARN, "")]),
+            Ok(SecretsSetting::Listed(_))
+        ));
+        let both = setting(&[(WEBHOOK_SECRETS, "a"), (WEBHOOK_SECRETS_ARN, ARN)]).unwrap_err();
+        assert_eq!(
+            both,
+            ConfigError::Conflict(WEBHOOK_SECRETS, WEBHOOK_SECRETS_ARN)
+        );
+        assert_eq!(
+            both.to_string(),
+            "WEBHOOK_SECRETS and WEBHOOK_SECRETS_ARN are both set: set only one"
+        );
+        for neither in [
+            &[][..],
+            &[(WEBHOOK_SECRETS, ""), (WEBHOOK_SECRETS_ARN, "  ")][..],
+        ] {
+            let error = setting(neither).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "neither WEBHOOK_SECRETS_ARN nor WEBHOOK_SECRETS is set: set one"
+            );
+        }
+        let pairs: Vec<_> = VALID
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != WEBHOOK_SECRETS)
+            .collect();
+        assert_eq!(
+            Config::from_lookup(&CycleSoftware, lookup(&pairs)).unwrap_err(),
+            ConfigError::MissingEither(WEBHOOK_SECRETS_ARN, WEBHOOK_SECRETS)
+        );
+        let mut managed = pairs.clone();
+        managed.push((WEBHOOK_SECRETS_ARN, ARN));
+        let config = Config::from_lookup(&CycleSoftware, lookup(&managed)).unwrap();
+        assert_eq!(
+            config.authenticator.scheme().to_string(),
+            "hmac-sha256:x-cyclesoftware-signature"
+        );
+    }
+
+    #[test]
+    fn the_refresh_interval_is_whole_seconds_up_to_a_day() {
+        let with = |seconds: &str| {
+            setting(&[
+                (WEBHOOK_SECRETS_ARN, ARN),
+                (SECRETS_REFRESH_SECONDS, seconds),
+            ])
+        };
+        assert!(matches!(
+            with("60"),
+            Ok(SecretsSetting::Managed { refresh, .. }) if refresh == time::Duration::minutes(1)
+        ));
+        assert!(matches!(
+            with("86400"),
+            Ok(SecretsSetting::Managed { refresh, .. }) if refresh == time::Duration::days(1)
+        ));
+        for wrong in ["0", "-5", "86401", "5m", "1.5"] {
+            assert!(
+                matches!(
+                    with(wrong),
+                    Err(ConfigError::Invalid { variable, .. }) if variable == SECRETS_REFRESH_SECONDS
+                ),
+                "{wrong}"
             );
         }
     }
@@ -340,7 +485,7 @@ mod tests {
         pairs.push((AUTH_SCHEME, "hmac-sha256:X-CycleSoftware-Signature"));
         let config = Config::from_lookup(&CycleSoftware, lookup(&pairs)).unwrap();
         assert_eq!(
-            config.verifier.scheme().to_string(),
+            config.authenticator.scheme().to_string(),
             "hmac-sha256:x-cyclesoftware-signature"
         );
         pairs.push((DEDUPE_TTL_DAYS, "30"));

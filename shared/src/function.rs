@@ -9,6 +9,7 @@ use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, RepublisherConfig};
 use crate::deadline::Deadline;
 use crate::fanout::SqsPublisher;
+use crate::metrics::Invocation;
 use crate::pipeline::Pipeline;
 use crate::republish::Republisher;
 use crate::vendors::{self, Vendor};
@@ -31,6 +32,10 @@ pub enum ServeError {
 pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
     let config = Config::from_env(&vendor)?;
     let sdk = aws::load_sdk_config().await;
+    // Secrets from Secrets Manager are read now, during the Lambda init phase, rather than by
+    // the first delivery (README, "Secrets in Secrets Manager", has why). A failure is logged
+    // and the first delivery reads again, answering 503 if it cannot.
+    let _logged = config.authenticator.load().await;
     let store = DynamoStore::new(aws::dynamodb(&sdk), config.table.clone());
     let publisher = SqsPublisher::new(aws::sqs(&sdk));
     let pipeline = Pipeline::new(vendor, config, store, publisher, SystemClock);
@@ -58,12 +63,14 @@ pub async fn serve_republisher() -> Result<(), ServeError> {
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let republisher = Arc::clone(&republisher);
             let budget = Deadline::after(time_left(event.context.deadline));
-            async move {
+            // The metric lines of the run carry its request id and trace id. Boxed, like the
+            // runtime's future, to keep the type layout shallow.
+            Box::pin(Invocation::of(&event.context).scope(async move {
                 republisher
                     .run(event.payload, budget)
                     .await
                     .map_err(lambda_runtime::Error::from)
-            }
+            }))
         },
     )))
     .await

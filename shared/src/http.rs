@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::claims::{ClaimError, ClaimStore, StoreError};
 use crate::clock::Clock;
 use crate::fanout::Publisher;
-use crate::metrics::{self, Unit};
+use crate::metrics::{self, Invocation, Unit, COLD_START_METRIC};
 use crate::pipeline::{Inbound, Outcome, Pipeline, PipelineError, Receipt};
 use crate::vendors::{ClassifyError, Vendor};
 
@@ -52,15 +52,18 @@ where
     };
     let result = pipeline.receive(inbound).await;
     let status = status_of(&result);
-    let request_id = request
+    let invocation = request
         .lambda_context_ref()
-        .map(|context| context.request_id.clone());
+        .map(Invocation::of)
+        .unwrap_or_default();
+    let request_id = invocation.request_id.as_deref();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let vendor = pipeline.vendor().name();
     match &result {
         Ok(receipt) => tracing::info!(
             request_id,
             vendor,
+            id = %receipt.id,
             event_type = %receipt.event_type,
             dedupe_key = %receipt.dedupe_key,
             outcome = receipt.outcome.as_str(),
@@ -82,7 +85,16 @@ where
     }
     let drift = schema_drift(pipeline.vendor(), &result, request.body().as_ref());
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    for line in delivery_metrics(vendor, &result, drift, duration_ms, now_ms) {
+    let cold_start = metrics::cold_start();
+    for line in delivery_metrics(
+        vendor,
+        &result,
+        drift,
+        duration_ms,
+        &invocation,
+        cold_start,
+        now_ms,
+    ) {
         metrics::write_line(&line);
     }
     json_response(status, &body_of(&result))
@@ -125,6 +137,7 @@ pub fn rejection_reason(error: &PipelineError) -> &'static str {
         PipelineError::Claim(error) if too_large(error) => "too_large",
         PipelineError::Claim(error) if publishing(error) => "publish_unavailable",
         PipelineError::Claim(_) => "store_unavailable",
+        PipelineError::SecretsUnavailable(_) => "secrets_unavailable",
     }
 }
 
@@ -144,13 +157,16 @@ fn publishing(error: &ClaimError) -> bool {
     )
 }
 
-/// The EMF lines of one delivery: counters per vendor and in total, and for a rejection its
-/// reason, and the schema drift of a new event.
+/// The EMF lines of one delivery of `invocation`: counters per vendor and in total (whether it
+/// was the process's first, a cold start, among them), and for a rejection its reason, and the
+/// schema drift of a new event.
 pub fn delivery_metrics(
     vendor: &str,
     result: &Result<Receipt, PipelineError>,
     drift: Drift,
     duration_ms: f64,
+    invocation: &Invocation,
+    cold_start: bool,
     timestamp_ms: i128,
 ) -> Vec<String> {
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
@@ -184,9 +200,11 @@ pub fn delivery_metrics(
             Unit::Count,
         ),
         ("UnknownFields", drift.unknown_fields as f64, Unit::Count),
+        (COLD_START_METRIC, flag(cold_start), Unit::Count),
         ("Latency", duration_ms, Unit::Milliseconds),
     ];
     let mut lines = vec![metrics::emf_line_in_sets(
+        invocation,
         &[("Vendor", vendor)],
         &[&["Vendor"][..], &[][..]],
         &counters,
@@ -195,6 +213,7 @@ pub fn delivery_metrics(
     if let Err(error) = result {
         let dimensions = [("Vendor", vendor), ("Reason", rejection_reason(error))];
         lines.push(metrics::emf_line(
+            invocation,
             &dimensions,
             &[("Rejected", 1.0, Unit::Count)],
             timestamp_ms,
@@ -212,7 +231,9 @@ pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
         Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
         Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
         Err(PipelineError::Invalid(_) | PipelineError::Stale { .. }) => StatusCode::BAD_REQUEST,
-        Err(PipelineError::Claim(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        Err(PipelineError::Claim(_) | PipelineError::SecretsUnavailable(_)) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     }
 }
 
@@ -230,7 +251,7 @@ fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
         // Classification messages name a field and a rule, never a value from the body.
         Err(PipelineError::Invalid(error)) => json!({ "error": error.to_string() }),
         Err(error @ PipelineError::Stale { .. }) => json!({ "error": error.to_string() }),
-        Err(PipelineError::Claim(_)) => {
+        Err(PipelineError::Claim(_) | PipelineError::SecretsUnavailable(_)) => {
             json!({ "error": "temporarily unavailable, please retry" })
         }
     }
@@ -250,6 +271,7 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
 mod tests {
     use super::*;
     use crate::fanout::PublishError;
+    use crate::secrets::SecretsUnavailable;
     use crate::verify::VerifyError;
 
     #[test]
@@ -291,6 +313,15 @@ mod tests {
             ),
             (
                 Err(ClaimError::from(StoreError::Unavailable(internal.into())).into()),
+                503,
+                json!({"error": "temporarily unavailable, please retry"}),
+            ),
+            (
+                Err(SecretsUnavailable::Read {
+                    secret: internal.into(),
+                    reason: internal.into(),
+                }
+                .into()),
                 503,
                 json!({"error": "temporarily unavailable, please retry"}),
             ),
@@ -344,6 +375,10 @@ mod tests {
             secret_index: 1,
             published: 1,
         };
+        let invocation = Invocation {
+            request_id: Some("req-7".into()),
+            xray_trace_id: Some("Root=1-67891233-abcdef012345678912345678".into()),
+        };
         let lines = delivery_metrics(
             "cyclesoftware",
             &Ok(receipt),
@@ -352,6 +387,8 @@ mod tests {
                 unknown_fields: 3,
             },
             12.5,
+            &invocation,
+            true,
             1_000,
         );
         assert_eq!(lines.len(), 1);
@@ -370,6 +407,7 @@ mod tests {
             ("OldSecretUsed", 1.0),
             ("UndocumentedEventType", 1.0),
             ("UnknownFields", 3.0),
+            ("ColdStart", 1.0),
             ("Latency", 12.5),
         ] {
             assert_eq!(line[name].as_f64(), Some(value), "{name}");
@@ -380,9 +418,14 @@ mod tests {
             .iter()
             .map(|m| m["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 11);
+        assert_eq!(line["requestId"], "req-7");
         assert_eq!(
-            directive["Metrics"][9],
+            line["xrayTraceId"],
+            "Root=1-67891233-abcdef012345678912345678"
+        );
+        assert_eq!(
+            directive["Metrics"][10],
             json!({"Name": "Latency", "Unit": "Milliseconds"})
         );
     }
@@ -443,6 +486,15 @@ mod tests {
                 0.0,
             ),
             (
+                PipelineError::SecretsUnavailable(SecretsUnavailable::Read {
+                    secret: "arn".into(),
+                    reason: "AccessDenied".into(),
+                }),
+                "secrets_unavailable",
+                "StoreFailures",
+                0.0,
+            ),
+            (
                 PipelineError::TooLarge { size: 2, limit: 1 },
                 "too_large",
                 "StoreFailures",
@@ -450,7 +502,19 @@ mod tests {
             ),
         ];
         for (error, reason, metric, value) in cases {
-            let lines = delivery_metrics("wayke", &Err(error), Drift::default(), 1.0, 1_000);
+            let invocation = Invocation {
+                request_id: Some("req-9".into()),
+                xray_trace_id: None,
+            };
+            let lines = delivery_metrics(
+                "wayke",
+                &Err(error),
+                Drift::default(),
+                1.0,
+                &invocation,
+                false,
+                1_000,
+            );
             assert_eq!(lines.len(), 2, "{reason}");
             let counters = parse(&lines[0]);
             assert_eq!(
@@ -460,6 +524,14 @@ mod tests {
             );
             let by_reason = parse(&lines[1]);
             assert_eq!(by_reason["Reason"], reason);
+            assert_eq!(
+                (
+                    counters["ColdStart"].as_f64(),
+                    counters["requestId"].as_str()
+                ),
+                (Some(0.0), Some("req-9"))
+            );
+            assert_eq!(by_reason["requestId"], "req-9", "{reason}");
             assert_eq!(by_reason["Rejected"].as_f64(), Some(1.0));
             assert_eq!(
                 by_reason["_aws"]["CloudWatchMetrics"][0]["Dimensions"],

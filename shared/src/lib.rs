@@ -1,5 +1,6 @@
 //! `webhook-core`: everything the webhook functions share — verification, the event model,
-//! vendor models, the claim lifecycle, fan-out, the pipeline and its HTTP edge.
+//! vendor models, the claim lifecycle, fan-out, the pipeline and its HTTP edge, and where the
+//! secrets come from.
 
 pub mod aws;
 pub mod claims;
@@ -14,5 +15,6 @@ pub mod limits;
 pub mod metrics;
 pub mod pipeline;
 pub mod republish;
+pub mod secrets;
 pub mod vendors;
 pub mod verify;

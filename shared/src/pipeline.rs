@@ -24,8 +24,9 @@ use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::event::{body_digest, Classified, Event};
 use crate::fanout::{Publisher, Routing};
+use crate::secrets::{AuthError, Authenticator, SecretsUnavailable};
 use crate::vendors::{ClassifyError, Delivery, Vendor};
-use crate::verify::{Verifier, VerifyError};
+use crate::verify::VerifyError;
 
 /// A delivery as it arrived.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +78,8 @@ pub enum PipelineError {
     TooLarge { size: usize, limit: usize },
     #[error("authentication failed: {0}")]
     Unauthenticated(#[from] VerifyError),
+    #[error("the webhook secrets cannot be read: {0}")]
+    SecretsUnavailable(#[from] SecretsUnavailable),
     #[error("the body cannot be classified: {0}")]
     Invalid(#[from] ClassifyError),
     #[error("the event is older than the deduplication window ({days} days): refused as a possible replay")]
@@ -85,11 +88,20 @@ pub enum PipelineError {
     Claim(#[from] ClaimError),
 }
 
+impl From<AuthError> for PipelineError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Rejected(error) => Self::Unauthenticated(error),
+            AuthError::Unavailable(error) => Self::SecretsUnavailable(error),
+        }
+    }
+}
+
 /// The pipeline of one vendor, over a claim store, a publisher and a clock.
 #[derive(Debug)]
 pub struct Pipeline<V, S, P, C> {
     vendor: V,
-    verifier: Verifier,
+    authenticator: Authenticator,
     claims: Claims<S, P, C>,
     dedupe_ttl: Duration,
     max_body_bytes: usize,
@@ -108,7 +120,7 @@ where
         let routing = Routing::of(vendor.name(), config.routes);
         Self {
             vendor,
-            verifier: config.verifier,
+            authenticator: config.authenticator,
             claims: Claims::new(store, publisher, clock, routing, dedupe_ttl),
             dedupe_ttl,
             max_body_bytes: config.max_body_bytes,
@@ -129,7 +141,10 @@ where
                 limit: self.max_body_bytes,
             });
         }
-        let verified = self.verifier.verify(inbound.headers, inbound.body)?;
+        let verified = self
+            .authenticator
+            .authenticate(inbound.headers, inbound.body)
+            .await?;
         let body = std::str::from_utf8(inbound.body).map_err(|_| ClassifyError::NotJson)?;
         // Hashed once: the claim stores it, and vendors without event ids key on it.
         let digest = body_digest(inbound.body);

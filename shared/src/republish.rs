@@ -22,12 +22,16 @@ use crate::config::RepublisherConfig;
 use crate::deadline::Deadline;
 use crate::event::rfc3339;
 use crate::fanout::Publisher;
-use crate::metrics::{self, Unit};
+use crate::metrics::{self, Invocation, Unit};
 
 /// The dimension of the republisher's metrics (the template's alarm names it).
 pub const METRIC_DIMENSION: (&str, &str) = ("Function", "republisher");
 /// Claims a sweep found but could not finish (the template alarms on it).
 pub const UNFINISHED_METRIC: &str = "UnfinishedClaims";
+/// Claims a sweep found whose delivery failed or died (the dashboard shows it).
+pub const PENDING_METRIC: &str = "PendingClaimsFound";
+/// Claims a sweep finished (the dashboard shows it).
+pub const COMPLETED_METRIC: &str = "ClaimsCompleted";
 
 /// Lapsed claims read from the index per vendor and turn.
 pub const SWEEP_PAGE: usize = 50;
@@ -153,6 +157,7 @@ where
                 let report = self.sweep(budget).await;
                 metrics::write_line(&sweep_metrics(
                     &report,
+                    &Invocation::current(),
                     self.claims.now().unix_timestamp_nanos() / 1_000_000,
                 ));
                 serde_json::to_value(report)
@@ -244,10 +249,21 @@ where
                 return Finished::Failed;
             }
         };
+        // With the event's id, as the delivery lines have it: the saved "event path" query finds
+        // these lines too.
         match self.claims.publish(&claim, &token, deadline).await {
-            Ok(sent) => Finished::Completed(sent),
+            Ok(sent) => {
+                tracing::info!(
+                    id = %claim.event.id,
+                    vendor = %claim.event.vendor,
+                    event_type = %claim.event.event_type,
+                    published = sent,
+                    "claim finished by the republisher"
+                );
+                Finished::Completed(sent)
+            }
             Err(error) => {
-                tracing::warn!(vendor = %claim.event.vendor, reason = %error, "could not finish a claim");
+                tracing::warn!(id = %claim.event.id, vendor = %claim.event.vendor, reason = %error, "could not finish a claim");
                 Finished::Failed
             }
         }
@@ -327,15 +343,16 @@ where
     }
 }
 
-/// The EMF line of a sweep, at `timestamp_ms`.
-pub fn sweep_metrics(report: &SweepReport, timestamp_ms: i128) -> String {
+/// The EMF line of a sweep made by `invocation`, at `timestamp_ms`.
+pub fn sweep_metrics(report: &SweepReport, invocation: &Invocation, timestamp_ms: i128) -> String {
     let count = |n: usize| n as f64;
     metrics::emf_line(
+        invocation,
         &[METRIC_DIMENSION],
         &[
             // Claims whose delivery failed or died: each one is an event that was late.
-            ("PendingClaimsFound", count(report.found), Unit::Count),
-            ("ClaimsCompleted", count(report.completed), Unit::Count),
+            (PENDING_METRIC, count(report.found), Unit::Count),
+            (COMPLETED_METRIC, count(report.completed), Unit::Count),
             // Claims still not in their queues after this run: the template alarms on it.
             (UNFINISHED_METRIC, count(report.failed), Unit::Count),
             // 1 when the run's time ran out before the backlog did: the next run goes on.

@@ -79,6 +79,12 @@ impl Secrets {
         Self::new(secrets)
     }
 
+    /// These secrets, then `later` ones (which report higher indexes).
+    pub fn followed_by(mut self, later: Secrets) -> Self {
+        self.0.extend(later.0);
+        self
+    }
+
     fn iter(&self) -> impl Iterator<Item = &Secret> {
         self.0.iter()
     }

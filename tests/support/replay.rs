@@ -2,6 +2,8 @@
 //! `sam local invoke -e events/<vendor>/<event>.json`, with AWS's Lambda Runtime Interface
 //! Emulator (the one `sam local` uses) for the Lambda service and moto for DynamoDB and SQS.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use webhook_core::vendors::published_payload;
@@ -147,6 +149,24 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         (3.0 * count, count, count, count),
         "the metric lines count every delivery"
     );
+    let log_lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    let delivery_lines: Vec<&Value> = log_lines
+        .iter()
+        .filter(|line| line["fields"]["outcome"].is_string())
+        .collect();
+    check_observability(&metric_lines, &delivery_lines, 3 * files.len());
+    let log_lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    let delivery_lines: Vec<&Value> = log_lines
+        .iter()
+        .filter(|line| line["fields"]["outcome"].is_string())
+        .collect();
+    check_observability(&metric_lines, &delivery_lines, 3 * files.len());
     let unauthenticated = metric_lines
         .iter()
         .filter(|l| l["Reason"] == "unauthenticated")
@@ -163,6 +183,86 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             vendor.name
         );
     }
+}
+
+/// Every metric line carries its invocation's request id, which is the request id of a
+/// delivery's log line (so a spike on a graph leads to the lines behind it); the process's first
+/// delivery, and only it, counts as a cold start; and the delivery log lines carry every field
+/// the template's saved Logs Insights queries read.
+fn check_observability(metric_lines: &[Value], delivery_lines: &[&Value], deliveries: usize) {
+    use webhook_core::metrics::{COLD_START_METRIC, REQUEST_ID_PROPERTY, TRACE_ID_PROPERTY};
+    let request_ids: BTreeSet<&str> = delivery_lines
+        .iter()
+        .filter_map(|line| line["fields"]["request_id"].as_str())
+        .collect();
+    assert_eq!(
+        request_ids.len(),
+        deliveries,
+        "each delivery is logged with its own request id"
+    );
+    for line in metric_lines {
+        let request_id = line[REQUEST_ID_PROPERTY]
+            .as_str()
+            .unwrap_or_else(|| panic!("a metric line without {REQUEST_ID_PROPERTY}: {line}"));
+        assert!(
+            request_ids.contains(request_id),
+            "a metric line's request id leads to no delivery line: {line}"
+        );
+        // The emulator, unlike Lambda with tracing on, gives no X-Ray trace id (metrics.rs
+        // tests that one given is written): none may be made up.
+        assert!(
+            line.get(TRACE_ID_PROPERTY).is_none(),
+            "a metric line with a trace id nobody gave: {line}"
+        );
+    }
+    let totals: Vec<&Value> = metric_lines
+        .iter()
+        .filter(|line| line.get("Reason").is_none())
+        .collect();
+    let cold_starts: Vec<f64> = totals
+        .iter()
+        .map(|line| line[COLD_START_METRIC].as_f64().expect("ColdStart"))
+        .collect();
+    assert_eq!(cold_starts.len(), deliveries);
+    assert_eq!(cold_starts[0], 1.0, "the first delivery is the cold start");
+    assert_eq!(cold_starts.iter().sum::<f64>(), 1.0, "and only it");
+    let logged: BTreeSet<&str> = delivery_lines
+        .iter()
+        .flat_map(|line| line["fields"].as_object().into_iter().flatten())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    for field in logs_insights_fields(&samples::template()) {
+        assert!(
+            logged.contains(field.as_str()),
+            "a saved query reads fields.{field}, which no delivery line has: {logged:?}"
+        );
+    }
+}
+
+/// The `fields.<name>` the template's saved Logs Insights queries (`AWS::Logs::QueryDefinition`)
+/// read.
+pub fn logs_insights_fields(template: &serde_yaml_ng::Value) -> BTreeSet<String> {
+    let mut fields = BTreeSet::new();
+    for resource in template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+    {
+        if resource["Type"] != "AWS::Logs::QueryDefinition" {
+            continue;
+        }
+        let query = resource["Properties"]["QueryString"]
+            .as_str()
+            .expect("a query string");
+        for part in query.split("fields.").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            fields.insert(name);
+        }
+    }
+    fields
 }
 
 /// The values of the sample's headers that authenticate it.

@@ -207,28 +207,22 @@ pub fn template() -> serde_yaml_ng::Value {
 
 /// The variables of the template's function `function` for a local stack whose moto is at
 /// `endpoint`: what `sam local invoke --env-vars` and `cargo lambda watch` set. Template values
-/// are resolved against the local stack (resources by logical id, parameters by their defaults,
-/// secrets by the development secrets); a variable the template declares as `AWS::NoValue`
-/// (absent when deployed) is set only if the local stack has a value for it.
+/// are resolved against the local stack (resources by logical id, parameters by their defaults);
+/// a variable the template declares as `AWS::NoValue` (absent when deployed) is set only if the
+/// local stack has a value for it; and a function that reads its secrets from Secrets Manager
+/// gets its development secret in `WEBHOOK_SECRETS` instead (with `WEBHOOK_SECRETS_ARN` empty,
+/// which counts as unset).
 pub fn local_environment(
     template: &serde_yaml_ng::Value,
     function: &str,
     endpoint: &str,
 ) -> BTreeMap<String, String> {
     use serde_yaml_ng::Value as Yaml;
-    let secret_of = |parameter: &str| {
-        VENDORS
-            .iter()
-            .find(|v| format!("{}Secrets", v.function.trim_end_matches("Function")) == parameter)
-            .map(|v| v.secret.to_string())
-    };
+    use webhook_core::config::{WEBHOOK_SECRETS, WEBHOOK_SECRETS_ARN};
     let resolve = |value: &Yaml| -> String {
         match value {
             Yaml::Tagged(tagged) if tagged.tag == "!Ref" => {
                 let name = tagged.value.as_str().expect("!Ref names a string");
-                if let Some(secret) = secret_of(name) {
-                    return secret;
-                }
                 let parameter = &template["Parameters"][name]["Default"];
                 match parameter {
                     Yaml::Null => name.to_string(), // a resource: named by its logical id
@@ -270,6 +264,14 @@ pub fn local_environment(
                 );
             }
         }
+    }
+    if environment.contains_key(WEBHOOK_SECRETS_ARN) {
+        let vendor = VENDORS
+            .iter()
+            .find(|vendor| vendor.function == function)
+            .unwrap_or_else(|| panic!("{function} reads a secret but is no sample vendor"));
+        environment.insert(WEBHOOK_SECRETS_ARN.to_string(), String::new());
+        environment.insert(WEBHOOK_SECRETS.to_string(), vendor.secret.to_string());
     }
     environment.insert("AWS_ENDPOINT_URL".to_string(), endpoint.to_string());
     // The sample events are recordings with fixed timestamps; CycleSoftware's are signed, so
