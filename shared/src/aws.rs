@@ -1,7 +1,9 @@
-//! AWS SDK configuration shared by the functions: built once at start-up, without touching the
-//! network or the root certificates, with timeouts and retries that end a hung call well inside
-//! the Lambda timeout.
+//! AWS SDK configuration shared by the functions: read from the environment once, by the first
+//! call that needs a client (not at start-up), with timeouts and retries that end a hung call
+//! well inside the Lambda timeout.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -109,6 +111,50 @@ pub fn timeouts() -> TimeoutConfig {
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build()
+}
+
+/// An SDK client made on its first use from the process's SDK configuration
+/// ([`load_sdk_config`]), or given ready-made. A function's start-up builds no client: loading
+/// the configuration and building clients was most of what start-up did beyond the Lambda
+/// runtime's own work (BENCHMARKS.md), and the first delivery needs the clients no sooner.
+/// Clones share the client.
+#[derive(Clone)]
+pub struct LazyClient<C> {
+    cell: Arc<OnceCell<C>>,
+    make: fn(&SdkConfig) -> C,
+}
+
+impl<C> LazyClient<C> {
+    /// A client made by `make` when first asked for.
+    pub fn on_first_use(make: fn(&SdkConfig) -> C) -> Self {
+        Self {
+            cell: Arc::new(OnceCell::new()),
+            make,
+        }
+    }
+
+    /// `client`, ready (tests, tools with a configuration of their own).
+    pub fn ready(client: C, make: fn(&SdkConfig) -> C) -> Self {
+        Self {
+            cell: Arc::new(OnceCell::new_with(Some(client))),
+            make,
+        }
+    }
+
+    /// The client, made now if this is its first use.
+    pub async fn get(&self) -> &C {
+        self.cell
+            .get_or_init(|| async { (self.make)(&load_sdk_config().await) })
+            .await
+    }
+}
+
+impl<C> fmt::Debug for LazyClient<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyClient")
+            .field("made", &self.cell.initialized())
+            .finish()
+    }
 }
 
 /// A DynamoDB client for `config`.

@@ -1,5 +1,5 @@
-//! Composition of the functions: configuration from the environment, AWS clients built once
-//! (without touching the network), the pipeline or the republisher, and the Lambda runtime loop.
+//! Composition of the functions: configuration from the environment, AWS clients made on their
+//! first use, the pipeline or the republisher, and the Lambda runtime loop.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,11 +9,11 @@ use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, RepublisherConfig};
 use crate::deadline::Deadline;
 use crate::fanout::SqsPublisher;
+use crate::http;
 use crate::metrics::Invocation;
 use crate::pipeline::Pipeline;
 use crate::republish::Republisher;
 use crate::vendors::{self, Vendor};
-use crate::{aws, http};
 
 /// What the republisher keeps of its invocation's time to write its report and metrics.
 pub const REPUBLISHER_MARGIN: Duration = Duration::from_secs(5);
@@ -27,17 +27,14 @@ pub enum ServeError {
     Runtime(String),
 }
 
-/// Serves `vendor`'s webhooks until the runtime stops. A configuration error returns before any
-/// client is built, naming the variable.
+/// Serves `vendor`'s webhooks until the runtime stops. A configuration error returns before
+/// anything else, naming the variable. Start-up reads only the environment: the SDK
+/// configuration, the clients and a Secrets Manager secret are read or made by the first
+/// delivery that needs them (README, "Secrets in Secrets Manager", and BENCHMARKS.md say why).
 pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
     let config = Config::from_env(&vendor)?;
-    let sdk = aws::load_sdk_config().await;
-    // Secrets from Secrets Manager are read now, during the Lambda init phase, rather than by
-    // the first delivery (README, "Secrets in Secrets Manager", has why). A failure is logged
-    // and the first delivery reads again, answering 503 if it cannot.
-    let _logged = config.authenticator.load().await;
-    let store = DynamoStore::new(aws::dynamodb(&sdk), config.table.clone());
-    let publisher = SqsPublisher::new(aws::sqs(&sdk));
+    let store = DynamoStore::on_first_use(config.table.clone());
+    let publisher = SqsPublisher::on_first_use();
     let pipeline = Pipeline::new(vendor, config, store, publisher, SystemClock);
     // Boxed: the runtime's future is deep enough to strain the compiler's type layout otherwise.
     Box::pin(http::run(pipeline))
@@ -49,9 +46,8 @@ pub async fn serve<V: Vendor>(vendor: V) -> Result<(), ServeError> {
 /// invocation's time less [`REPUBLISHER_MARGIN`].
 pub async fn serve_republisher() -> Result<(), ServeError> {
     let config = RepublisherConfig::from_env(&vendors::ALL)?;
-    let sdk = aws::load_sdk_config().await;
-    let store = DynamoStore::new(aws::dynamodb(&sdk), config.table.clone());
-    let publisher = SqsPublisher::new(aws::sqs(&sdk));
+    let store = DynamoStore::on_first_use(config.table.clone());
+    let publisher = SqsPublisher::on_first_use();
     let republisher = Arc::new(Republisher::new(
         store,
         publisher,

@@ -18,8 +18,9 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use lambda_http::http::HeaderMap;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
+use crate::aws::{self, LazyClient};
 use crate::clock::Clock;
 use crate::verify::{Scheme, Secret, SecretError, Secrets, Verified, Verifier, VerifyError};
 
@@ -211,16 +212,6 @@ impl Authenticator {
         }
     }
 
-    /// Reads the secrets now unless they are cached and fresh: for start-up, so that the first
-    /// delivery does not wait for Secrets Manager. A failure is logged, and the first delivery
-    /// tries again.
-    pub async fn load(&self) -> Result<(), SecretsUnavailable> {
-        match &self.source {
-            Source::Listed(_) => Ok(()),
-            Source::Managed(managed) => managed.current().await.map(|_| ()),
-        }
-    }
-
     /// Checks the delivery's credential against the raw body.
     pub async fn authenticate(
         &self,
@@ -371,14 +362,14 @@ impl ManagedSecrets {
 /// Reads secrets from AWS Secrets Manager: AWSCURRENT and AWSPREVIOUS, in parallel.
 #[derive(Debug, Clone)]
 pub struct SecretsManager {
-    client: Arc<OnceCell<aws_sdk_secretsmanager::Client>>,
+    client: LazyClient<aws_sdk_secretsmanager::Client>,
 }
 
 impl SecretsManager {
     /// With `client`.
     pub fn new(client: aws_sdk_secretsmanager::Client) -> Self {
         Self {
-            client: Arc::new(OnceCell::new_with(Some(client))),
+            client: LazyClient::ready(client, aws::secretsmanager),
         }
     }
 
@@ -386,23 +377,16 @@ impl SecretsManager {
     /// ([`crate::aws::load_sdk_config`]).
     pub fn from_environment() -> Self {
         Self {
-            client: Arc::new(OnceCell::new()),
+            client: LazyClient::on_first_use(aws::secretsmanager),
         }
-    }
-
-    async fn client(&self) -> &aws_sdk_secretsmanager::Client {
-        self.client
-            .get_or_init(|| async {
-                crate::aws::secretsmanager(&crate::aws::load_sdk_config().await)
-            })
-            .await
     }
 
     /// The text of the version labelled `stage`; `None` if the secret has no such version.
     async fn stage(&self, secret_id: &str, stage: &str) -> Result<Option<SecretText>, String> {
         use aws_sdk_secretsmanager::error::DisplayErrorContext;
         let result = self
-            .client()
+            .client
+            .get()
             .await
             .get_secret_value()
             .secret_id(secret_id)
@@ -563,7 +547,7 @@ mod tests {
     async fn the_secrets_are_read_once_per_interval_while_signatures_match() {
         let f = hmac_fixture();
         f.secrets_manager.set("s1", None);
-        f.authenticator.load().await.unwrap();
+        assert_eq!(f.check("s1").await, index(0));
         assert_eq!(f.secrets_manager.reads(), 1);
         for _ in 0..5 {
             assert_eq!(f.check("s1").await, index(0));
@@ -573,8 +557,6 @@ mod tests {
         f.clock.advance(Duration::seconds(5));
         assert_eq!(f.check("s1").await, index(0));
         assert_eq!(f.secrets_manager.reads(), 2, "300 s: read again");
-        f.authenticator.load().await.unwrap();
-        assert_eq!(f.secrets_manager.reads(), 2, "load keeps a fresh cache");
     }
 
     #[tokio::test]
@@ -633,7 +615,7 @@ mod tests {
     async fn a_missing_or_malformed_credential_does_not_read_again() {
         let f = hmac_fixture();
         f.secrets_manager.set("real", None);
-        f.authenticator.load().await.unwrap();
+        assert_eq!(f.check("real").await, index(0));
         let missing = f.authenticator.authenticate(&HeaderMap::new(), BODY).await;
         assert_eq!(
             missing,
@@ -648,7 +630,9 @@ mod tests {
     async fn unreadable_secrets_are_unavailable_not_unauthenticated_and_read_again_each_delivery() {
         let f = hmac_fixture();
         f.secrets_manager.fail("AccessDeniedException: not allowed");
-        let error = f.authenticator.load().await.unwrap_err();
+        let Err(AuthError::Unavailable(error)) = f.check("real").await else {
+            panic!("unreadable secrets authenticate nothing")
+        };
         assert_eq!(
             error.to_string(),
             "reading arn:aws:secretsmanager:eu-west-1:1:secret:wayke from Secrets Manager failed: AccessDeniedException: not allowed"

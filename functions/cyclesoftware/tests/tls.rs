@@ -1,17 +1,18 @@
 //! The SDK's HTTPS client (rustls on ring, see `webhook_core::aws::https_client`) against a real
 //! TLS handshake: moto serving HTTPS only, with a self-signed certificate. The binary is trusted
 //! through `SSL_CERT_FILE`, which rustls-native-certs reads as Lambda's system store would be
-//! read; without it the same binary must refuse the server and answer 503. And the roots are read
-//! on the first connection, not at start-up: given a pipe as `SSL_CERT_FILE`, which nobody writes
-//! to until the first event is sent, the binary still reaches its first request for an event (an
-//! open of the pipe would block it), then reads moto's certificate from the pipe and verifies the
-//! server with it.
+//! read; without it the same binary must refuse the server and answer 503. And neither the roots
+//! nor the SDK configuration are read at start-up, but by the first delivery: given pipes as
+//! `SSL_CERT_FILE` and `AWS_CONFIG_FILE` (which the SDK's configuration loader opens), which
+//! nobody writes to until the first event is sent, the binary still reaches its first request for
+//! an event (an open of either pipe would block it), then reads its configuration and moto's
+//! certificate from the pipes and verifies the server with it.
 //!
 //! One test in its own binary, because it sets `SSL_CERT_FILE` for the whole test process.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         &body,
     )
     .to_string();
-    let start = |runtime: &RuntimeApi, table: &str, roots: Option<&Path>| {
+    let start = |runtime: &RuntimeApi, table: &str, roots: Option<&Path>, config: Option<&Path>| {
         let mut command = function_command(BINARY, runtime.address(), &moto.endpoint);
         command
             .env("EVENTS_TABLE", table)
@@ -62,6 +63,9 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         if let Some(roots) = roots {
             command.env("SSL_CERT_FILE", roots);
         }
+        if let Some(config) = config {
+            command.env("AWS_CONFIG_FILE", config);
+        }
         // Its logs are not under test here (binary.rs checks them).
         command.stdout(Stdio::null()).stderr(Stdio::null());
         command.spawn().expect("start the binary")
@@ -69,7 +73,7 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
 
     // Not trusting the certificate: the handshake fails, nothing is written, a retry can help.
     let runtime = RuntimeApi::start().await;
-    let _untrusting = start(&runtime, &table, None);
+    let _untrusting = start(&runtime, &table, None, None);
     let (status, answer) = status_and_body(runtime.invoke(event.clone()).await);
     assert_eq!(status, 503, "{answer}");
     let items = dynamodb
@@ -83,41 +87,67 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
 
     // Trusting it: the event goes through DynamoDB and SQS over TLS.
     let runtime = RuntimeApi::start().await;
-    let _trusting = start(&runtime, &table, Some(&certificate));
+    let _trusting = start(&runtime, &table, Some(&certificate), None);
     let (status, answer) = status_and_body(runtime.invoke(event.clone()).await);
     assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
     let messages = moto::drain(&sqs, &queue).await;
     assert_eq!(messages.len(), 1);
     assert!(messages[0].body.ends_with(&format!("\"payload\":{body}}}")));
 
-    // Roots from a pipe: opening it for reading blocks until the test opens it for writing,
-    // which it does only once the binary has asked for its first event. A fresh table, so the
-    // same event is new again.
-    let pipe = certificate_dir.join("roots.pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&pipe)
-        .status()
-        .expect("run mkfifo");
-    assert!(made.success(), "mkfifo {}", pipe.display());
+    // Roots and configuration from pipes: opening one for reading blocks until the test opens
+    // it for writing, which it does only once the binary has asked for its first event. A fresh
+    // table, so the same event is new again.
+    let roots_pipe = fifo(&certificate_dir.join("roots.pipe"));
+    let config_pipe = fifo(&certificate_dir.join("config.pipe"));
     let fresh_table = moto::create_events_table(&dynamodb).await;
     let runtime = RuntimeApi::start().await;
-    let _lazy = start(&runtime, &fresh_table, Some(&pipe));
+    let _lazy = start(
+        &runtime,
+        &fresh_table,
+        Some(&roots_pipe),
+        Some(&config_pipe),
+    );
     tokio::time::timeout(Duration::from_secs(20), runtime.first_next_request())
         .await
-        .expect("no request for an event within 20 s: start-up opened SSL_CERT_FILE");
-    // A thread of its own, which a failing test does not wait for: the write blocks until the
-    // binary opens the pipe.
-    let roots = std::fs::read(&certificate).unwrap();
-    let (written, writer) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || written.send(std::fs::write(&pipe, roots)));
+        .expect(
+            "no request for an event within 20 s: start-up opened SSL_CERT_FILE or AWS_CONFIG_FILE",
+        );
+    let roots_written = write_when_opened(roots_pipe, std::fs::read(&certificate).unwrap());
+    let config_written = write_when_opened(config_pipe, b"[default]\n".to_vec());
     let (status, answer) = status_and_body(runtime.invoke(event).await);
     assert_eq!((status, answer["status"].as_str()), (200, Some("accepted")));
-    tokio::time::timeout(Duration::from_secs(20), writer)
-        .await
-        .expect("the binary never opened its SSL_CERT_FILE")
-        .unwrap()
-        .expect("the certificate written into the pipe");
+    for (written, what) in [
+        (roots_written, "SSL_CERT_FILE"),
+        (config_written, "AWS_CONFIG_FILE"),
+    ] {
+        tokio::time::timeout(Duration::from_secs(20), written)
+            .await
+            .unwrap_or_else(|_| panic!("the binary never opened its {what}"))
+            .unwrap()
+            .unwrap_or_else(|e| panic!("writing {what} into its pipe: {e}"));
+    }
     assert_eq!(moto::drain(&sqs, &queue).await.len(), 1);
 
     let _ignored = std::fs::remove_dir_all(&certificate_dir);
+}
+
+/// A named pipe at `path`.
+fn fifo(path: &Path) -> PathBuf {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path.to_path_buf()
+}
+
+/// Writes `content` into the pipe at `path` from a thread of its own (which a failing test does
+/// not wait for): the write blocks until the binary opens the pipe.
+fn write_when_opened(
+    path: PathBuf,
+    content: Vec<u8>,
+) -> tokio::sync::oneshot::Receiver<std::io::Result<()>> {
+    let (written, receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || written.send(std::fs::write(&path, content)));
+    receiver
 }

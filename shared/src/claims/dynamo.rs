@@ -19,6 +19,7 @@ use super::{
     Claim, ClaimReader, ClaimStore, Cursor, Holding, Lease, LeaseToken, Page, PutOutcome, Status,
     StoreError, TakeOutcome,
 };
+use crate::aws::{self, LazyClient};
 use crate::event::{rfc3339, Event};
 
 /// Partition key attribute: `<vendor>#<dedupe key>`.
@@ -59,25 +60,36 @@ const CLAIM_CONDITION: &str = "attribute_not_exists(pk) OR expiresAt < :now";
 /// Claims in one DynamoDB table whose partition key is `pk` (S).
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
 impl DynamoStore {
+    /// Through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: LazyClient::ready(client, aws::dynamodb),
+            table: table.into(),
+        }
+    }
+
+    /// Through a client made on the first call, from the process's SDK configuration.
+    pub fn on_first_use(table: impl Into<String>) -> Self {
+        Self {
+            client: LazyClient::on_first_use(aws::dynamodb),
             table: table.into(),
         }
     }
 
     /// An UpdateItem of `pk` in this table, conditional on `token` holding the lease.
-    fn update_held(
+    async fn update_held(
         &self,
         pk: &str,
         token: &LeaseToken,
     ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
         self.client
+            .get()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(ATTR_PK, text(pk))
@@ -92,6 +104,8 @@ impl ClaimStore for DynamoStore {
     async fn put_new(&self, claim: &Claim, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let result = self
             .client
+            .get()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(claim)?))
@@ -124,6 +138,8 @@ impl ClaimStore for DynamoStore {
     ) -> Result<TakeOutcome, StoreError> {
         let result = self
             .client
+            .get()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(ATTR_PK, text(pk))
@@ -168,6 +184,7 @@ impl ClaimStore for DynamoStore {
     ) -> Result<Holding, StoreError> {
         let request = self
             .update_held(pk, token)
+            .await
             .expression_attribute_names("#lease", ATTR_LEASE_UNTIL)
             .expression_attribute_values(":released", number(now.unix_timestamp() - 1));
         let request = with_published(request, "SET #lease = :released", published);
@@ -185,6 +202,7 @@ impl ClaimStore for DynamoStore {
     ) -> Result<Holding, StoreError> {
         let request = self
             .update_held(pk, token)
+            .await
             .expression_attribute_names("#status", ATTR_STATUS)
             .expression_attribute_names("#publishedAt", ATTR_PUBLISHED_AT)
             .expression_attribute_names("#expiresAt", ATTR_EXPIRES_AT)
@@ -239,6 +257,8 @@ impl ClaimReader for DynamoStore {
     async fn load(&self, pk: &str) -> Result<Option<Claim>, StoreError> {
         let output = self
             .client
+            .get()
+            .await
             .get_item()
             .table_name(&self.table)
             .key(ATTR_PK, text(pk))
@@ -269,6 +289,8 @@ impl ClaimReader for DynamoStore {
         });
         let output = self
             .client
+            .get()
+            .await
             .query()
             .table_name(&self.table)
             .index_name(PENDING_INDEX)
@@ -314,6 +336,8 @@ impl ClaimReader for DynamoStore {
         });
         let output = self
             .client
+            .get()
+            .await
             .query()
             .table_name(&self.table)
             .index_name(RECEIVED_INDEX)

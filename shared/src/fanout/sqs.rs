@@ -5,17 +5,29 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
+use crate::aws::{self, LazyClient};
+
 use super::{is_fifo, Message, PublishError, Publisher, STRING_TYPE};
 
 /// Publishes through one SQS client to any queue URL.
 #[derive(Debug, Clone)]
 pub struct SqsPublisher {
-    client: Client,
+    client: LazyClient<Client>,
 }
 
 impl SqsPublisher {
+    /// Through `client`.
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client: LazyClient::ready(client, aws::sqs),
+        }
+    }
+
+    /// Through a client made on the first call, from the process's SDK configuration.
+    pub fn on_first_use() -> Self {
+        Self {
+            client: LazyClient::on_first_use(aws::sqs),
+        }
     }
 }
 
@@ -28,6 +40,8 @@ impl Publisher for SqsPublisher {
         };
         let mut request = self
             .client
+            .get()
+            .await
             .send_message()
             .queue_url(queue_url)
             .message_body(&message.body);
