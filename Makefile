@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit simulate venv events build dev invoke demo sam-backend sam-local arm64 bench clean
+.PHONY: test lint template-lint unit test-release simulate venv events build dev invoke demo sam-backend sam-local arm64 bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -33,6 +33,15 @@ template-lint: $(VENV_READY)
 ## free loopback port and exits when the test process that started it does.
 unit: $(VENV_READY)
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
+
+## test-release: the binary tests (every vendor's samples, zero loss, Secrets Manager, TLS, the
+## republisher) once more, against the release binaries `cargo lambda build --release` left in
+## target/lambda — what `sam build` packages. `make sam-local` or `make build ARCH=x86_64` builds
+## them first; CI runs this after `make sam-local`.
+test-release: $(VENV_READY)
+	FUNCTION_BINARIES="$(CURDIR)/target/lambda" MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" \
+	  cargo test --workspace --locked --test binary --test replay --test zero_loss \
+	  --test secrets_manager --test tls
 
 SIM_SCHEDULES ?= 100000
 ## simulate: the deterministic fault simulation, SIM_SCHEDULES schedules (default 100000); ends

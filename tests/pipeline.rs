@@ -1,4 +1,4 @@
-//! The pipeline through its HTTP edge, with in-memory adapters: every outcome DESIGN.md gives,
+//! The pipeline through its HTTP edge, with in-memory adapters: every outcome the README gives,
 //! with the state each leaves behind.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]

@@ -1070,11 +1070,11 @@ fn the_dashboard_shows_each_vendor_its_latency_claims_and_every_queue() {
 
 #[test]
 fn a_burst_of_unauthenticated_deliveries_of_any_vendor_raises_an_alarm() {
-    use webhook_core::http::rejection_reason;
+    use webhook_core::http::refusal;
     use webhook_core::pipeline::PipelineError;
     use webhook_core::verify::VerifyError;
     let template = template();
-    let reason = rejection_reason(&PipelineError::Unauthenticated(VerifyError::NoMatch));
+    let reason = refusal(&PipelineError::Unauthenticated(VerifyError::NoMatch)).reason;
     let watched: Vec<(String, String)> = alarm_metrics(&template)
         .into_iter()
         .filter(|(_, (metric, dimensions), _)| {

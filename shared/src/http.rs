@@ -126,35 +126,90 @@ fn schema_drift<V: Vendor>(
     }
 }
 
-/// Why a delivery was rejected, as the `Reason` dimension of the `Rejected` metric.
-pub fn rejection_reason(error: &PipelineError) -> &'static str {
-    match error {
-        PipelineError::TooLarge { .. } => "too_large",
-        PipelineError::Unauthenticated(_) => "unauthenticated",
-        PipelineError::Invalid(ClassifyError::UnknownEventType) => "unknown_route",
-        PipelineError::Invalid(_) => "invalid_body",
-        PipelineError::Stale { .. } => "stale",
-        PipelineError::Claim(error) if too_large(error) => "too_large",
-        PipelineError::Claim(error) if publishing(error) => "publish_unavailable",
-        PipelineError::Claim(_) => "store_unavailable",
-        PipelineError::SecretsUnavailable(_) => "secrets_unavailable",
+/// How a refused delivery is answered and counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    /// The `Reason` dimension of the `Rejected` metric.
+    pub reason: &'static str,
+    /// The `error` of the body: a rule or a limit, never a value from the body or an internal
+    /// detail.
+    pub message: String,
+    /// The AWS service whose failure caused it, counted as `StoreFailures` or `PublishFailures`.
+    pub failed: Option<Service>,
+}
+
+/// An AWS service a delivery depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Store,
+    Publish,
+}
+
+/// What a retry may mend: the vendor is asked to retry, and told nothing more.
+const RETRY: &str = "temporarily unavailable, please retry";
+
+/// The one mapping from a pipeline error to its status, reason, body and failed service.
+pub fn refusal(error: &PipelineError) -> Refusal {
+    use StatusCode as S;
+    let (status, reason, message, failed) = match error {
+        PipelineError::TooLarge { limit, .. } => (
+            S::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body is larger than {limit} bytes"),
+            None,
+        ),
+        PipelineError::Claim(
+            ClaimError::Store(StoreError::PayloadTooLarge { .. })
+            | ClaimError::MessageTooLarge { .. },
+        ) => (
+            S::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the body is too large to store".into(),
+            None,
+        ),
+        PipelineError::Unauthenticated(_) => (
+            S::UNAUTHORIZED,
+            "unauthenticated",
+            "unauthorized".into(),
+            None,
+        ),
+        // Classification messages name a field and a rule, never a value from the body.
+        PipelineError::Invalid(invalid @ ClassifyError::UnknownEventType) => {
+            (S::NOT_FOUND, "unknown_route", invalid.to_string(), None)
+        }
+        PipelineError::Invalid(invalid) => {
+            (S::BAD_REQUEST, "invalid_body", invalid.to_string(), None)
+        }
+        PipelineError::Stale { .. } => (S::BAD_REQUEST, "stale", error.to_string(), None),
+        // SQS failed, or the time ran out while publishing: the rest is the store's.
+        PipelineError::Claim(
+            ClaimError::Publish(_) | ClaimError::OutOfTime { step: "publish" },
+        ) => (
+            S::SERVICE_UNAVAILABLE,
+            "publish_unavailable",
+            RETRY.into(),
+            Some(Service::Publish),
+        ),
+        PipelineError::Claim(_) => (
+            S::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            RETRY.into(),
+            Some(Service::Store),
+        ),
+        PipelineError::SecretsUnavailable(_) => (
+            S::SERVICE_UNAVAILABLE,
+            "secrets_unavailable",
+            RETRY.into(),
+            None,
+        ),
+    };
+    Refusal {
+        status,
+        reason,
+        message,
+        failed,
     }
-}
-
-/// A claim refused before any write because its payload or message would not fit.
-fn too_large(error: &ClaimError) -> bool {
-    matches!(
-        error,
-        ClaimError::Store(StoreError::PayloadTooLarge { .. }) | ClaimError::MessageTooLarge { .. }
-    )
-}
-
-/// A claim left unfinished because SQS failed or ran out of time: the rest is the store's.
-fn publishing(error: &ClaimError) -> bool {
-    matches!(
-        error,
-        ClaimError::Publish(_) | ClaimError::OutOfTime { step: "publish" }
-    )
 }
 
 /// The EMF lines of one delivery of `invocation`: counters per vendor and in total (whether it
@@ -172,23 +227,15 @@ pub fn delivery_metrics(
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let outcome =
         |wanted: Outcome| flag(matches!(result, Ok(receipt) if receipt.outcome == wanted));
+    let refused = result.as_ref().err().map(refusal);
+    let failed = |service| flag(refused.as_ref().is_some_and(|r| r.failed == Some(service)));
     let counters = [
         ("Received", 1.0, Unit::Count),
         ("Accepted", outcome(Outcome::Accepted), Unit::Count),
         ("Duplicate", outcome(Outcome::Duplicate), Unit::Count),
         ("Rejected", flag(result.is_err()), Unit::Count),
-        (
-            "PublishFailures",
-            flag(matches!(result, Err(PipelineError::Claim(error)) if publishing(error))),
-            Unit::Count,
-        ),
-        (
-            "StoreFailures",
-            flag(
-                matches!(result, Err(PipelineError::Claim(error)) if !publishing(error) && !too_large(error)),
-            ),
-            Unit::Count,
-        ),
+        ("PublishFailures", failed(Service::Publish), Unit::Count),
+        ("StoreFailures", failed(Service::Store), Unit::Count),
         (
             "OldSecretUsed",
             flag(matches!(result, Ok(receipt) if receipt.secret_index > 0)),
@@ -210,8 +257,8 @@ pub fn delivery_metrics(
         &counters,
         timestamp_ms,
     )];
-    if let Err(error) = result {
-        let dimensions = [("Vendor", vendor), ("Reason", rejection_reason(error))];
+    if let Some(refused) = &refused {
+        let dimensions = [("Vendor", vendor), ("Reason", refused.reason)];
         lines.push(metrics::emf_line(
             invocation,
             &dimensions,
@@ -222,38 +269,19 @@ pub fn delivery_metrics(
     lines
 }
 
-/// The status DESIGN.md gives for each result.
+/// The status of a delivery's answer.
 pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
     match result {
         Ok(_) => StatusCode::OK,
-        Err(PipelineError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        Err(PipelineError::Claim(error)) if too_large(error) => StatusCode::PAYLOAD_TOO_LARGE,
-        Err(PipelineError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
-        Err(PipelineError::Invalid(ClassifyError::UnknownEventType)) => StatusCode::NOT_FOUND,
-        Err(PipelineError::Invalid(_) | PipelineError::Stale { .. }) => StatusCode::BAD_REQUEST,
-        Err(PipelineError::Claim(_) | PipelineError::SecretsUnavailable(_)) => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        Err(error) => refusal(error).status,
     }
 }
 
-/// The body the caller sees: the outcome and id, or a fixed message with no internal detail.
+/// The body the caller sees: the outcome and id, or the refusal's message.
 fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
     match result {
         Ok(receipt) => json!({ "status": receipt.outcome.as_str(), "id": receipt.id }),
-        Err(PipelineError::TooLarge { limit, .. }) => {
-            json!({ "error": format!("the body is larger than {limit} bytes") })
-        }
-        Err(PipelineError::Claim(error)) if too_large(error) => {
-            json!({ "error": "the body is too large to store" })
-        }
-        Err(PipelineError::Unauthenticated(_)) => json!({ "error": "unauthorized" }),
-        // Classification messages name a field and a rule, never a value from the body.
-        Err(PipelineError::Invalid(error)) => json!({ "error": error.to_string() }),
-        Err(error @ PipelineError::Stale { .. }) => json!({ "error": error.to_string() }),
-        Err(PipelineError::Claim(_) | PipelineError::SecretsUnavailable(_)) => {
-            json!({ "error": "temporarily unavailable, please retry" })
-        }
+        Err(error) => json!({ "error": refusal(error).message }),
     }
 }
 
@@ -275,7 +303,7 @@ mod tests {
     use crate::verify::VerifyError;
 
     #[test]
-    fn every_result_has_the_status_and_body_design_md_gives() {
+    fn every_result_has_the_status_and_body_the_readme_gives() {
         let receipt = Receipt {
             outcome: Outcome::Duplicate,
             id: "id-1".into(),

@@ -8,7 +8,9 @@
 //! turn, round after round, so that the machine's load falls on all of them alike; each round
 //! runs once with no `SSL_CERT_*` variable (the system's store) and once with `SSL_CERT_FILE`
 //! and `SSL_CERT_DIR` set. Prints medians and spread, each binary's size and the most memory it
-//! held resident. Run with `make bench` (it builds the release binaries first).
+//! held resident. Each vendor function runs twice over: with its secret in `WEBHOOK_SECRETS`, and
+//! as deployed, reading it from Secrets Manager in moto (at its first delivery). Run with
+//! `make bench` (it builds the release binaries first).
 
 #![allow(
     clippy::expect_used,
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use webhook_core::config::fanout_variable;
+use webhook_core::config::{fanout_variable, WEBHOOK_SECRETS, WEBHOOK_SECRETS_ARN};
 use webhook_core::vendors;
 use webhook_tests::moto;
 use webhook_tests::replay::env_of;
@@ -42,7 +44,11 @@ const SCHEDULED_EVENT: &str =
 /// One binary under measurement.
 struct Subject {
     binary: &'static str,
+    /// How the report names it.
+    label: String,
     vendor: Option<SampleVendor>,
+    /// The Secrets Manager secret it reads its secret from, instead of `WEBHOOK_SECRETS`.
+    secret_arn: Option<String>,
     /// The event of its first invocation, and what its answer must contain.
     event: String,
     answer_contains: &'static str,
@@ -90,7 +96,9 @@ fn root_environments() -> Vec<Roots> {
     ]
 }
 
-fn subjects(environments: usize) -> Vec<Subject> {
+/// The floor, each vendor function with `WEBHOOK_SECRETS` and with the secret at `secret_arns`
+/// (one per sample vendor, in order), and the republisher.
+fn subjects(environments: usize, secret_arns: &[String]) -> Vec<Subject> {
     let first_sample = |vendor: &SampleVendor| {
         let file = samples::event_files(vendor)
             .into_iter()
@@ -98,32 +106,45 @@ fn subjects(environments: usize) -> Vec<Subject> {
             .expect("a sample");
         std::fs::read_to_string(file).unwrap()
     };
-    let subject = |binary, vendor, event, answer_contains| Subject {
-        binary,
-        vendor,
-        event,
-        answer_contains,
-        to_ready: vec![Vec::new(); environments],
-        cpu_to_ready: vec![Vec::new(); environments],
-        to_response: vec![Vec::new(); environments],
-        peak_resident_kib: 0,
-    };
+    let subject =
+        |binary: &'static str, vendor, secret_arn: Option<String>, event, answer_contains| {
+            Subject {
+                binary,
+                label: match secret_arn {
+                    Some(_) => format!("{binary} (SM)"),
+                    None => binary.to_string(),
+                },
+                vendor,
+                secret_arn,
+                event,
+                answer_contains,
+                to_ready: vec![Vec::new(); environments],
+                cpu_to_ready: vec![Vec::new(); environments],
+                to_response: vec![Vec::new(); environments],
+                peak_resident_kib: 0,
+            }
+        };
     let mut subjects = vec![subject(
         FLOOR,
+        None,
         None,
         first_sample(&samples::VENDORS[0]),
         "hello",
     )];
-    for vendor in samples::VENDORS {
-        subjects.push(subject(
-            vendor.name,
-            Some(vendor),
-            first_sample(&vendor),
-            "accepted",
-        ));
+    for (vendor, arn) in samples::VENDORS.into_iter().zip(secret_arns) {
+        for secret_arn in [None, Some(arn.clone())] {
+            subjects.push(subject(
+                vendor.name,
+                Some(vendor),
+                secret_arn,
+                first_sample(&vendor),
+                "accepted",
+            ));
+        }
     }
     subjects.push(subject(
         "republisher",
+        None,
         None,
         SCHEDULED_EVENT.into(),
         "\"found\":0",
@@ -159,8 +180,20 @@ async fn measure() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let queue = moto::create_queue(&sqs, false).await;
+    let secrets_manager = aws_sdk_secretsmanager::Client::new(&sdk);
+    let mut secret_arns = Vec::new();
+    for vendor in samples::VENDORS {
+        let created = secrets_manager
+            .create_secret()
+            .name(moto::unique_name(&format!("bench/{}", vendor.name)))
+            .secret_string(vendor.secret)
+            .send()
+            .await
+            .unwrap();
+        secret_arns.push(created.arn.unwrap());
+    }
     let environments = root_environments();
-    let mut subjects = subjects(environments.len());
+    let mut subjects = subjects(environments.len(), &secret_arns);
     for subject in &subjects {
         let executable = release.join(subject.binary);
         assert!(
@@ -193,6 +226,11 @@ async fn measure() {
                 }
                 for (name, value) in &roots.variables {
                     command.env(name, value);
+                }
+                if let Some(arn) = &subject.secret_arn {
+                    command
+                        .env(WEBHOOK_SECRETS, "")
+                        .env(WEBHOOK_SECRETS_ARN, arn);
                 }
                 command
                     .env("AWS_ENDPOINT_URL", &moto.endpoint)
@@ -235,7 +273,7 @@ fn report(release: &Path, environments: &[Roots], subjects: &[Subject]) {
         println!("\nroot certificates: {}", roots.name);
         let floor_cpu = median(&subjects[0].cpu_to_ready[environment]);
         println!(
-            "{:<18} {:>8}   {:<30} {:>8}   {:<27} {:>8}   {:<30}",
+            "{:<22} {:>8}   {:<30} {:>8}   {:<27} {:>8}   {:<30}",
             "binary",
             "size",
             "to first next-event request",
@@ -249,14 +287,14 @@ fn report(release: &Path, environments: &[Roots], subjects: &[Subject]) {
             let cpu = &subject.cpu_to_ready[environment];
             let cpu_ratio = median(cpu).as_secs_f64() / floor_cpu.as_secs_f64();
             if ratio > TARGET_RATIO {
-                over.push(format!("{} ({ratio:.2}×, {})", subject.binary, roots.name));
+                over.push(format!("{} ({ratio:.2}×, {})", subject.label, roots.name));
             }
             let bytes = std::fs::metadata(release.join(subject.binary))
                 .unwrap()
                 .len();
             println!(
-                "{:<18} {:>5.2} MB   {:<30} {:>7.2}×   {:<27} {:>7.2}×   {:<30}",
-                subject.binary,
+                "{:<22} {:>5.2} MB   {:<30} {:>7.2}×   {:<27} {:>7.2}×   {:<30}",
+                subject.label,
                 bytes as f64 / 1e6,
                 spread(&subject.to_ready[environment]),
                 ratio,
@@ -266,11 +304,14 @@ fn report(release: &Path, environments: &[Roots], subjects: &[Subject]) {
             );
         }
     }
+    println!(
+        "\n(SM): the vendor's secret read from Secrets Manager in moto, by the first delivery"
+    );
     println!("\npeak resident memory (VmHWM after the first response, most over all starts):");
     for subject in subjects {
         println!(
-            "{:<18} {:.1} MiB",
-            subject.binary,
+            "{:<22} {:.1} MiB",
+            subject.label,
             f64::from(subject.peak_resident_kib) / 1024.0
         );
     }

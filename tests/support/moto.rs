@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
@@ -87,8 +88,20 @@ impl Moto {
     }
 
     /// SDK configuration reaching this server with dummy credentials.
+    /// The SDK configuration of the tests' own clients of this moto: [`sdk_config_for`], with
+    /// time enough for moto's first answers (it loads a service's code on its first request,
+    /// which takes seconds on a loaded machine) instead of the functions' 2 s per attempt.
     pub async fn sdk_config(&self) -> SdkConfig {
-        sdk_config_for(&self.endpoint).await
+        let patient = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        sdk_config_for(&self.endpoint)
+            .await
+            .into_builder()
+            .timeout_config(patient)
+            .build()
     }
 }
 
@@ -193,7 +206,7 @@ fn keys_only_index(name: &str, hash: &str, range: &str) -> GlobalSecondaryIndex 
         .expect("index")
 }
 
-/// Creates an events table as DESIGN.md and the store describe it: `pk` (S) hash key, on-demand
+/// Creates an events table as the README and the store describe it: `pk` (S) hash key, on-demand
 /// billing, the sparse pending index and the receipt index.
 pub async fn create_events_table(client: &aws_sdk_dynamodb::Client) -> String {
     let name = unique_name("events");

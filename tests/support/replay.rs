@@ -77,8 +77,8 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
 
         let body = event["body"].as_str().expect("text body");
         let payload = published_payload(vendor.name, body).into_owned();
-        forbidden.extend(credentials(&event));
-        forbidden.extend(credentials(&tampered(&vendor, &event)));
+        forbidden.extend(credentials(&vendor, &event));
+        forbidden.extend(credentials(&vendor, &tampered(&vendor, &event)));
         forbidden.extend(personal_values(
             &serde_json::from_str(&payload).expect("the published payload is JSON"),
         ));
@@ -265,19 +265,13 @@ pub fn logs_insights_fields(template: &serde_yaml_ng::Value) -> BTreeSet<String>
     fields
 }
 
-/// The values of the sample's headers that authenticate it.
-fn credentials(event: &Value) -> Vec<String> {
-    const NOT_CREDENTIALS: [&str; 3] = [
-        "content-type",
-        "x-cyclesoftware-delivery",
-        "x-cyclesoftware-event",
-    ];
-    event["headers"]
-        .as_object()
+/// The value of the sample's header that authenticates it (the vendor scheme's header).
+fn credentials(vendor: &SampleVendor, event: &Value) -> Vec<String> {
+    let header = vendor.scheme().header();
+    event["headers"][header.as_str()]
+        .as_str()
+        .map(String::from)
         .into_iter()
-        .flatten()
-        .filter(|(name, _)| !NOT_CREDENTIALS.contains(&name.as_str()))
-        .filter_map(|(_, value)| value.as_str().map(String::from))
         .collect()
 }
 

@@ -78,6 +78,30 @@ pub fn emulator() -> PathBuf {
     })
 }
 
+/// Where `FUNCTION_BINARIES` may point the function tests instead of the binaries cargo built for
+/// them: a directory laid out as `cargo lambda build --release` (and so `sam build`) leaves it,
+/// `<dir>/<binary name>/bootstrap`. `.ci/run` runs the binary tests once more that way after
+/// `make sam-local` built the release binaries, so they hold for what is deployed too.
+pub const FUNCTION_BINARIES: &str = "FUNCTION_BINARIES";
+
+/// The binary to run for `built` (a path cargo gave a test, `CARGO_BIN_EXE_<name>`): the release
+/// build's `bootstrap` of the same name when [`FUNCTION_BINARIES`] is set, else `built` itself.
+pub fn under_test(built: &str) -> String {
+    match std::env::var_os(FUNCTION_BINARIES) {
+        Some(dir) if !dir.is_empty() => {
+            let name = Path::new(built).file_name().expect("a binary's file name");
+            let bootstrap = Path::new(&dir).join(name).join("bootstrap");
+            assert!(
+                bootstrap.exists(),
+                "{FUNCTION_BINARIES} is set, but {} does not exist",
+                bootstrap.display()
+            );
+            bootstrap.to_string_lossy().into_owned()
+        }
+        _ => built.to_string(),
+    }
+}
+
 /// A function binary to run, with the environment Lambda would give it.
 #[derive(Debug)]
 pub struct Function {
@@ -107,7 +131,7 @@ impl Function {
         .map(|(name, value)| (name.to_string(), value))
         .collect();
         Self {
-            binary: binary.to_string(),
+            binary: under_test(binary),
             environment,
         }
     }

@@ -24,7 +24,7 @@ pub fn function_command(
     runtime_api: &str,
     aws_endpoint: &str,
 ) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(binary);
+    let mut command = tokio::process::Command::new(crate::rie::under_test(binary));
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
