@@ -90,7 +90,46 @@ fn the_envelope_schema_is_draft_2020_12_and_pins_the_version() {
         .iter()
         .map(|name| name.as_str().unwrap())
         .collect();
-    for field in ["version", "id", "vendor", "eventType", "dedupeKey", "receivedAt", "payload"] {
+    for field in [
+        "version",
+        "id",
+        "vendor",
+        "eventType",
+        "dedupeKey",
+        "receivedAt",
+        "payload",
+    ] {
         assert!(required.contains(field), "{field} is required");
     }
+}
+
+#[test]
+fn the_envelope_schema_refuses_what_consumers_cannot_read() {
+    let schema = serde_json::to_value(schema::envelope()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let good = serde_json::json!({
+        "version": 1, "id": "i", "vendor": "wayke", "account": null, "eventType": "new-order",
+        "dedupeKey": "new-order:1", "receivedAt": "2026-11-23T12:00:00.000Z",
+        "occurredAt": null, "payload": {"id": "1"}, "addedLater": true
+    });
+    assert!(validator.is_valid(&good), "unknown fields are allowed");
+    let mut version_2 = good.clone();
+    version_2["version"] = 2.into();
+    let mut no_id = good.clone();
+    no_id.as_object_mut().unwrap().remove("id");
+    let mut numeric_type = good.clone();
+    numeric_type["eventType"] = 7.into();
+    for bad in [version_2, no_id, numeric_type] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
+
+#[test]
+fn a_payload_schema_refuses_a_field_of_another_type_and_allows_new_fields() {
+    let schema = serde_json::to_value(schema::payload("wayke", "new-order").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&serde_json::json!({"id": "1", "price": 10.5, "new": [1]})));
+    assert!(!validator.is_valid(&serde_json::json!({"id": "1", "price": "ten"})));
+    assert!(schema::payload("wayke", "vehicle-deleted").is_none());
+    assert!(schema::payload("acme", "new-order").is_none());
 }
