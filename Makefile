@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 ARCH ?= arm64
 REGION ?= eu-west-1
 
-.PHONY: test lint template-lint unit test-release simulate venv events build dev invoke demo sam-backend sam-local arm64 bench clean
+.PHONY: test lint template-lint unit test-release simulate venv events schema build dev invoke demo sam-backend sam-local arm64 bench clean
 
 ## test: formatting, lints, template checks, then every test (unit, contract, pipeline, binaries against moto).
 test: lint template-lint unit
@@ -54,6 +54,11 @@ simulate:
 ## events: regenerate events/ (sample API Gateway events and env.json) from events/payloads/.
 events:
 	UPDATE_EVENTS=1 cargo test -p webhook-tests --test events --locked
+
+## schema: regenerate schema/ (JSON Schemas of the SQS envelope and of every vendor payload)
+## from the types of the `webhook-events` crate.
+schema:
+	UPDATE_SCHEMA=1 cargo test -p webhook-events --test schema --locked
 
 ## venv: the Python tools the tests use.
 venv: $(VENV_READY)

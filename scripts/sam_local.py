@@ -2,7 +2,7 @@
 """`sam build`, `sam local invoke` and `sam local start-api`, for real, as the README gives them.
 
     sam_local.py build [--arch ARCH]   `sam build` for ARCH (default: the template's arm64): adds the
-                                       Rust target if missing, compiles the five binaries in one
+                                       Rust target if missing, compiles every function binary in one
                                        cargo run that `sam build` then reuses, and runs `sam build`
     sam_local.py backend               what `sam local` needs, until Ctrl-C: a container engine (Docker,
                                        else podman set up here), the Lambda base image, moto on its own
@@ -79,7 +79,7 @@ def build(arch: str) -> None:
     binaries = [f["binary"] for f in functions(template())]
     # The same command `sam build` runs per function (aws-lambda-builders' rust-cargolambda:
     # `cargo lambda build --release [--arm64] --bin NAME`), for all of them at once: one cargo run
-    # links the binaries in parallel, and the five runs of `sam build` then find them up to date.
+    # links the binaries in parallel, and the runs of `sam build` then find them up to date.
     prebuild = ["cargo", "lambda", "build", "--release"] + (["--arm64"] if arch == "arm64" else [])
     for binary in binaries:
         prebuild += ["--bin", binary]

@@ -77,12 +77,13 @@ fn the_cargo_lambda_watch_environment_is_the_local_stacks() {
     let watch = &metadata["metadata"]["lambda"]["bin"];
     let template = webhook_tests::samples::template();
     for function in webhook_tests::samples::local_functions() {
-        let binary = template["Resources"][function]["Metadata"]["BuildProperties"]["Binary"]
+        let binary = template["Resources"][function.as_str()]["Metadata"]["BuildProperties"]
+            ["Binary"]
             .as_str()
             .unwrap();
         let expected = webhook_tests::samples::local_environment(
             &template,
-            function,
+            &function,
             webhook_tests::samples::DEV_AWS_ENDPOINT,
         );
         assert_eq!(

@@ -1,10 +1,13 @@
 //! The normalised event: what a vendor module classifies a delivery into, what is claimed in the
 //! store, and the SQS envelope consumers receive with the vendor's payload embedded verbatim.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+pub use webhook_events::{Envelope, ENVELOPE_VERSION};
 
 use crate::limits;
 
@@ -81,51 +84,38 @@ impl Event {
         hex::encode(Sha256::digest(self.pk().as_bytes()))
     }
 
-    /// The SQS message body: `{"version","id","vendor","account","eventType","dedupeKey",
-    /// "receivedAt","occurredAt","payload"}` with `payload` what the vendor publishes for the
-    /// stored body ([`crate::vendors::published_payload`]: the vendor's JSON byte for byte, Revo
-    /// Xef's normalised) spliced in.
+    /// The SQS message body: [`Envelope`] (`{"version","id","vendor","account","eventType",
+    /// "dedupeKey","receivedAt","occurredAt","payload"}`), the type consumers read it with,
+    /// whose `payload` is what the vendor publishes for the stored body
+    /// ([`crate::vendors::published_payload`]: the vendor's JSON byte for byte, Revo Xef's
+    /// normalised). A payload that is not JSON (never stored: every vendor's classification
+    /// requires JSON) is published as a JSON string, so that the message stays valid.
     pub fn envelope(&self) -> String {
         let payload = crate::vendors::published_payload(&self.vendor, &self.payload);
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Head<'a> {
-            version: u32,
-            id: &'a str,
-            vendor: &'a str,
-            account: Option<&'a str>,
-            event_type: &'a str,
-            dedupe_key: &'a str,
-            received_at: &'a str,
-            occurred_at: Option<&'a str>,
-        }
-        let head = Head {
-            version: ENVELOPE_VERSION,
-            id: &self.id,
-            vendor: &self.vendor,
-            account: self.account.as_deref(),
-            event_type: &self.event_type,
-            dedupe_key: &self.dedupe_key,
-            received_at: &self.received_at,
-            occurred_at: self.occurred_at.as_deref(),
+        let payload: Cow<'_, RawValue> = match serde_json::from_str::<&RawValue>(&payload) {
+            Ok(raw) => Cow::Borrowed(raw),
+            Err(_) => Cow::Owned(string_payload(&payload)),
         };
-        // Serialising a struct of strings cannot fail; an empty head would still be valid JSON.
-        let head = serde_json::to_string(&head).unwrap_or_else(|_| String::from("{}"));
-        let open = head.strip_suffix('}').unwrap_or(&head);
-        let separator = if open.len() > 1 { "," } else { "" };
-        let mut body = String::with_capacity(open.len() + payload.len() + 16);
-        body.push_str(open);
-        body.push_str(separator);
-        body.push_str("\"payload\":");
-        body.push_str(&payload);
-        body.push('}');
-        body
+        Envelope {
+            version: ENVELOPE_VERSION,
+            id: Cow::Borrowed(&self.id),
+            vendor: Cow::Borrowed(&self.vendor),
+            account: self.account.as_deref().map(Cow::Borrowed),
+            event_type: Cow::Borrowed(&self.event_type),
+            dedupe_key: Cow::Borrowed(&self.dedupe_key),
+            received_at: Cow::Borrowed(&self.received_at),
+            occurred_at: self.occurred_at.as_deref().map(Cow::Borrowed),
+            payload,
+        }
+        .to_json()
     }
 }
 
-/// The envelope's `version`. Fields may be added within a version; a field is removed, renamed
-/// or changes meaning only with a new version.
-pub const ENVELOPE_VERSION: u32 = 1;
+/// Text that is not JSON as a JSON string.
+fn string_payload(text: &str) -> Box<RawValue> {
+    // Serialising a string cannot fail; `null` is never reached.
+    serde_json::value::to_raw_value(text).unwrap_or_default()
+}
 
 /// `<vendor>#<dedupe key>`, the partition key of a claim.
 pub fn partition_key(vendor: &str, dedupe_key: &str) -> String {
@@ -251,6 +241,45 @@ mod tests {
         assert!(parsed["occurredAt"].is_null());
         assert!(parsed["account"].is_null());
         assert_eq!(parsed["payload"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn consumers_read_the_envelope_with_the_type_that_wrote_it() {
+        let event = Event::new(
+            "wayke",
+            classified("k1"),
+            datetime!(2026-11-23 12:00:00 UTC),
+            "\n {\"id\":\"7\",\"orderNumber\":\"A-1\"}\r\n".into(),
+        );
+        let body = event.envelope();
+        assert!(
+            body.ends_with("\"payload\":{\"id\":\"7\",\"orderNumber\":\"A-1\"}}"),
+            "{body}"
+        );
+        let read = Envelope::from_json(&body).unwrap();
+        assert_eq!(read.id, event.id);
+        assert_eq!(read.account.as_deref(), Some("shop-7"));
+        assert_eq!(
+            read.occurred_at.as_deref(),
+            Some("2022-04-20T10:29:23.309Z")
+        );
+        let webhook_events::VendorEvent::Wayke(webhook_events::wayke::Event::Other(_)) =
+            read.typed().unwrap()
+        else {
+            panic!("sales_order.updated is no Wayke type");
+        };
+    }
+
+    #[test]
+    fn a_payload_that_is_not_json_is_published_as_a_string() {
+        let event = Event::new(
+            "acme",
+            classified("k1"),
+            datetime!(2026-11-23 12:00:00 UTC),
+            "a=1&b".into(),
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&event.envelope()).unwrap();
+        assert_eq!(parsed["payload"], "a=1&b");
     }
 
     #[test]

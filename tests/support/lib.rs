@@ -11,6 +11,7 @@ pub mod replay;
 pub mod rie;
 pub mod runtime;
 pub mod samples;
+pub mod schema;
 pub mod secrets_manager;
 pub mod simulation;
 pub mod stack;

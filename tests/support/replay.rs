@@ -89,6 +89,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         .await
         .into_iter()
         .map(|message| {
+            crate::schema::assert_conforms("published message", &message.body);
             let envelope: Value = serde_json::from_str(&message.body).expect("JSON envelope");
             let event_type = envelope["eventType"]
                 .as_str()

@@ -293,11 +293,16 @@ pub fn is_no_value(value: &serde_yaml_ng::Value) -> bool {
 /// The dedupe window of the local stack, in days.
 pub const LOCAL_DEDUPE_TTL_DAYS: u32 = 3650;
 
-/// The functions of `events/env.json`: every vendor function and the republisher.
-pub fn local_functions() -> Vec<&'static str> {
-    let mut functions: Vec<&'static str> = VENDORS.iter().map(|v| v.function).collect();
-    functions.push("RepublisherFunction");
-    functions
+/// The functions of `events/env.json`: every function of the template (the vendor functions,
+/// the republisher and the opt-in example consumer), by logical id.
+pub fn local_functions() -> Vec<String> {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("resources");
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::Serverless::Function")
+        .map(|(id, _)| id.as_str().expect("a logical id").to_string())
+        .collect()
 }
 
 /// The workspace's `events/` folder.
@@ -352,10 +357,10 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
     let mut env = serde_json::Map::new();
     for function in local_functions() {
         env.insert(
-            function.to_string(),
+            function.clone(),
             json!(local_environment(
                 &template,
-                function,
+                &function,
                 SAM_LOCAL_AWS_ENDPOINT
             )),
         );

@@ -12,9 +12,15 @@ use std::borrow::Cow;
 use crate::event::Classified;
 use crate::verify::Scheme;
 pub use fields::{Field, Fields};
+pub use webhook_events::Id;
 
 /// The name of every vendor this project has a function for: the republisher sweeps them all.
-pub const ALL: [&str; 4] = ["cyclesoftware", "wayke", "service-order-hub", "revo-xef"];
+pub const ALL: [&str; 4] = [
+    webhook_events::cyclesoftware::VENDOR,
+    webhook_events::wayke::VENDOR,
+    webhook_events::service_order_hub::VENDOR,
+    webhook_events::revo_xef::VENDOR,
+];
 
 /// Every vendor module, in the order of [`ALL`].
 const VENDORS: [&dyn Vendor; 4] = [
@@ -30,14 +36,26 @@ pub fn by_name(name: &str) -> Option<&'static dyn Vendor> {
 }
 
 /// What consumers receive as the `payload` of an event of `vendor` whose stored body is `body`:
-/// [`Vendor::published_payload`], or the body itself for a vendor this build does not know.
-/// The receiving pipeline and the republisher both publish through this, so every publication
-/// of one event carries the same payload.
+/// [`Vendor::published_payload`], or the body itself for a vendor this build does not know,
+/// without the JSON whitespace around the value (a JSON value embedded in the envelope does not
+/// keep it). The receiving pipeline and the republisher both publish through this, so every
+/// publication of one event carries the same payload.
 pub fn published_payload<'b>(vendor: &str, body: &'b str) -> Cow<'b, str> {
-    match by_name(vendor) {
+    let payload = match by_name(vendor) {
         Some(vendor) => vendor.published_payload(body),
         None => Cow::Borrowed(body),
+    };
+    match payload {
+        Cow::Borrowed(text) => Cow::Borrowed(trim_json_whitespace(text)),
+        Cow::Owned(text) if trim_json_whitespace(&text).len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(trim_json_whitespace(&text).to_string()),
     }
+}
+
+/// `text` without the whitespace JSON allows around a value (space, tab, line feed, carriage
+/// return).
+fn trim_json_whitespace(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r'])
 }
 
 /// What a vendor module provides to the pipeline.
@@ -85,13 +103,24 @@ pub trait Vendor: Send + Sync + 'static {
     }
 }
 
-/// Fields of `value` that the model `T` does not know (nested ones included); a value of
-/// another type than the model's (a text where a number was, an object for a list) counts as
-/// one more, since deserialization stops there.
-pub fn unknown_fields_in<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> usize {
-    let mut unknown = 0;
-    let model: Result<T, _> = serde_ignored::deserialize(value, |_path| unknown += 1);
-    unknown + usize::from(model.is_err())
+/// Counts the fields of a value that the model does not know (nested ones included); a value
+/// of another type than the model's (a text where a number was, an object for a list) counts as
+/// one more, since deserialization stops there. Visits the model a vendor module of
+/// `webhook-events` maps an event type to.
+#[derive(Debug)]
+pub struct UnknownFields(pub serde_json::Value);
+
+impl<E> webhook_events::ModelVisitor<E> for UnknownFields {
+    type Output = usize;
+
+    fn visit<M>(self) -> usize
+    where
+        M: serde::de::DeserializeOwned + schemars::JsonSchema + Into<E>,
+    {
+        let mut unknown = 0;
+        let model: Result<M, _> = serde_ignored::deserialize(self.0, |_path| unknown += 1);
+        unknown + usize::from(model.is_err())
+    }
 }
 
 /// The account a vendor names in a body, as the envelope's `account` and the message attribute:
@@ -223,23 +252,6 @@ pub fn checked_text(field: &'static str, value: &str, max_len: usize) -> Result<
     Ok(())
 }
 
-/// A vendor identifier, which vendors send as a number or a string.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(untagged)]
-pub enum Id {
-    Number(i64),
-    Text(String),
-}
-
-impl std::fmt::Display for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Number(n) => write!(f, "{n}"),
-            Self::Text(s) => f.write_str(s),
-        }
-    }
-}
-
 /// For vendors with one URL per event type: the type the route names, `None` without a route,
 /// and [`ClassifyError::UnknownEventType`] for a route that names none of `known`.
 pub fn routed_type(
@@ -314,6 +326,12 @@ mod tests {
         }
         assert!(by_name("acme").is_none());
         assert_eq!(published_payload("acme", "{\"a\":1}"), "{\"a\":1}");
+        assert_eq!(
+            published_payload("wayke", " \r\n{\"a\": 1}\n\t"),
+            "{\"a\": 1}",
+            "JSON whitespace around the value is not published"
+        );
+        assert_eq!(published_payload("acme", "\u{a0}{}"), "\u{a0}{}");
     }
 
     #[test]
@@ -327,20 +345,16 @@ mod tests {
 
     #[test]
     fn a_value_of_another_type_is_drift() {
-        #[derive(serde::Deserialize)]
+        use webhook_events::ModelVisitor;
+        #[derive(serde::Deserialize, schemars::JsonSchema)]
         #[allow(dead_code)]
         struct Model {
             id: Option<i64>,
         }
-        assert_eq!(unknown_fields_in::<Model>(serde_json::json!({"id": 1})), 0);
-        assert_eq!(
-            unknown_fields_in::<Model>(serde_json::json!({"id": 1, "x": 2})),
-            1
-        );
-        assert_eq!(
-            unknown_fields_in::<Model>(serde_json::json!({"id": "1"})),
-            1
-        );
+        let count = |value| ModelVisitor::<Model>::visit::<Model>(UnknownFields(value));
+        assert_eq!(count(serde_json::json!({"id": 1})), 0);
+        assert_eq!(count(serde_json::json!({"id": 1, "x": 2})), 1);
+        assert_eq!(count(serde_json::json!({"id": "1"})), 1);
     }
 
     #[test]
@@ -350,6 +364,5 @@ mod tests {
             body_key("t", &crate::event::body_digest(b"abc")),
             "t:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(Id::Number(3).to_string(), "3");
     }
 }

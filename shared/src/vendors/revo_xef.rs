@@ -23,9 +23,12 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
+pub use webhook_events::revo_xef::EVENT_TYPES;
+use webhook_events::revo_xef::{visit_model, VENDOR};
+
 use super::{
-    account, body_key, checked_text, unknown_fields_in, Authentication, ClassifyError, Delivery,
-    Fields, Id, Vendor, MAX_EVENT_TYPE_LEN,
+    account, body_key, checked_text, Authentication, ClassifyError, Delivery, Fields,
+    UnknownFields, Vendor, MAX_EVENT_TYPE_LEN,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -33,38 +36,13 @@ use crate::verify::Scheme;
 /// Header carrying the HMAC-SHA256 of the body.
 pub const SIGNATURE_HEADER: &str = "x-revo-hmac-sha256";
 
-/// The event names Revo documents; any other name is accepted and routed too.
-pub const EVENT_TYPES: &[&str] = &[
-    "product.created",
-    "product.updated",
-    "product.deleted",
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "order.created",
-    "order.updated",
-    "order.moved",
-    "order.merged",
-    "order.cancelled",
-    "order.closed",
-    "stocks.created",
-    "stocks.updated",
-    "orderPayment.updated",
-    "purchaseOrder.created",
-    "purchaseOrder.updated",
-    "giftCard.created",
-    "turn.opened",
-    "turn.closed",
-    "kds.contentsReady",
-];
-
 /// The Revo Xef vendor.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RevoXef;
 
 impl Vendor for RevoXef {
     fn name(&self) -> &'static str {
-        "revo-xef"
+        VENDOR
     }
 
     fn authentication(&self) -> Authentication {
@@ -92,23 +70,7 @@ impl Vendor for RevoXef {
             Some(Data::Json(text)) => serde_json::from_str(text).unwrap_or_default(),
             Some(Data::Text(text)) => serde_json::Value::String(text.to_string()),
         };
-        top + match event_type {
-            "product.created" | "product.updated" => unknown_fields_in::<Product>(data),
-            "product.deleted" | "customer.deleted" => unknown_fields_in::<Deleted>(data),
-            "customer.created" | "customer.updated" => unknown_fields_in::<Customer>(data),
-            "order.created" | "order.updated" | "order.moved" | "order.merged"
-            | "order.cancelled" | "order.closed" | "kds.contentsReady" => {
-                unknown_fields_in::<Order>(data)
-            }
-            "stocks.created" | "stocks.updated" => unknown_fields_in::<Stock>(data),
-            "orderPayment.updated" => unknown_fields_in::<OrderPayment>(data),
-            "purchaseOrder.created" | "purchaseOrder.updated" => {
-                unknown_fields_in::<PurchaseOrder>(data)
-            }
-            "giftCard.created" => unknown_fields_in::<GiftCard>(data),
-            "turn.opened" | "turn.closed" => unknown_fields_in::<Turn>(data),
-            _ => 0,
-        }
+        top + visit_model(event_type, UnknownFields(data)).unwrap_or(0)
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
@@ -352,320 +314,12 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Typed models of the published payload, for consumers and tests: every field optional,
-// unknown fields ignored. Amounts come as strings (`"1.15"`) in some places and numbers in
-// others, so they are [`Amount`]. Revo documents the bodies of its first seven events; for the
-// others it documents only the names, so their models take the fields Revo's API documents for
-// the same resource (stocks, purchase orders, gift cards), or the order for the order events.
-
-/// The published payload: `tenant` (the account), `event` and its `data`; Revo Retail's
-/// `username`, when it sent one, also stays.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Webhook<D = serde_json::Value> {
-    #[serde(default)]
-    pub tenant: Option<String>,
-    pub event: String,
-    pub data: D,
-    #[serde(default)]
-    pub username: Option<String>,
-}
-
-/// A money amount or quantity as Revo sends it: a number or a decimal string.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum Amount {
-    Number(f64),
-    Text(String),
-}
-
-/// `product.created`, `product.updated`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Product {
-    pub id: Option<Id>,
-    #[serde(rename = "type")]
-    pub kind: Option<serde_json::Value>,
-    pub name: Option<String>,
-    pub price: Option<Amount>,
-}
-
-/// `product.deleted`, `customer.deleted`: only the id.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Deleted {
-    pub id: Option<Id>,
-}
-
-/// `customer.created`, `customer.updated` (personal data: never logged).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Customer {
-    pub id: Option<Id>,
-    pub active: Option<serde_json::Value>,
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub country: Option<String>,
-    #[serde(rename = "postalCode")]
-    pub postal_code: Option<String>,
-    pub nif: Option<String>,
-    pub web: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub notes: Option<String>,
-    pub extra_id: Option<Id>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub deleted_at: Option<String>,
-}
-
-/// An order, whole, as every order event carries it: `order.created`, `order.updated`,
-/// `order.moved`, `order.merged`, `order.cancelled` and `order.closed` (which Revo also fires
-/// for intermediate closes, with `status` 0 and `total` 0; its first documentation showed only
-/// `id`, `table_id`, `total` and `guests`), and the kitchen display's `kds.contentsReady`, whose
-/// body Revo does not document.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Order {
-    pub id: Option<Id>,
-    pub opened: Option<String>,
-    pub closed: Option<String>,
-    pub merged: Option<serde_json::Value>,
-    pub guests: Option<i64>,
-    pub order_discount_amount: Option<Amount>,
-    pub sum: Option<Amount>,
-    pub discount_amount: Option<Amount>,
-    pub subtotal: Option<Amount>,
-    pub tax_amount: Option<Amount>,
-    pub total: Option<Amount>,
-    pub already_paid: Option<Amount>,
-    #[serde(rename = "tenantUser_id")]
-    pub tenant_user_id: Option<Id>,
-    pub tenant_user_name: Option<String>,
-    pub discount: Option<serde_json::Value>,
-    #[serde(rename = "customer_id")]
-    pub customer_id: Option<Id>,
-    #[serde(rename = "table_id")]
-    pub table_id: Option<Id>,
-    pub table_name: Option<String>,
-    pub status: Option<serde_json::Value>,
-    #[serde(rename = "notes_sent")]
-    pub notes_sent: Option<serde_json::Value>,
-    #[serde(rename = "delivery_id")]
-    pub delivery_id: Option<Id>,
-    pub margin: Option<Amount>,
-    pub gratuity: Option<Amount>,
-    #[serde(rename = "offline_id")]
-    pub offline_id: Option<Id>,
-    pub notes: Option<String>,
-    #[serde(rename = "refunded_order_id")]
-    pub refunded_order_id: Option<Id>,
-    pub order_contents: Vec<OrderContent>,
-    pub order_invoices: Vec<OrderInvoice>,
-    pub delivery: Option<serde_json::Value>,
-    /// Whether the order was cancelled (`true`/`false` or `1`/`0`).
-    pub canceled: Option<serde_json::Value>,
-    #[serde(rename = "created_at")]
-    pub created_at: Option<String>,
-    #[serde(rename = "updated_at")]
-    pub updated_at: Option<String>,
-}
-
-/// A line of an order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct OrderContent {
-    pub id: Option<Id>,
-    #[serde(rename = "order_id")]
-    pub order_id: Option<Id>,
-    #[serde(rename = "item_id")]
-    pub item_id: Option<Id>,
-    pub dish_order: Option<i64>,
-    pub seat: Option<i64>,
-    pub quantity: Option<Amount>,
-    pub weight: Option<Amount>,
-    pub item_price: Option<Amount>,
-    pub already_paid_quantity: Option<Amount>,
-    pub already_printed_quantity: Option<Amount>,
-    pub modifiers: Vec<Modifier>,
-    pub discount: Option<serde_json::Value>,
-    pub discount_amount: Option<Amount>,
-    pub tax_amount: Option<Amount>,
-    pub tax_percentage: Option<Amount>,
-    pub total: Option<Amount>,
-    pub extras_amount: Option<Amount>,
-    pub subtotal: Option<Amount>,
-    pub price_with_extras_individual: Option<Amount>,
-    pub notes: Option<String>,
-    pub cancel_reason: Option<String>,
-    #[serde(rename = "created_at")]
-    pub created_at: Option<String>,
-    #[serde(rename = "updated_at")]
-    pub updated_at: Option<String>,
-    pub item_name: Option<String>,
-    #[serde(rename = "optional_modifiers")]
-    pub optional_modifiers: Option<serde_json::Value>,
-    #[serde(rename = "menuMenuContents")]
-    pub menu_menu_contents: Vec<serde_json::Value>,
-    pub order_content_combination: Option<serde_json::Value>,
-    #[serde(rename = "format_pivot_id")]
-    pub format_pivot_id: Option<Id>,
-    pub margin: Option<Amount>,
-    #[serde(rename = "price_id")]
-    pub price_id: Option<Id>,
-    #[serde(rename = "tenantUser_id")]
-    pub tenant_user_id: Option<Id>,
-}
-
-/// A modifier on an order line.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Modifier {
-    pub category_id: Option<Id>,
-    pub id: Option<Id>,
-    pub order: Option<i64>,
-    pub name: Option<String>,
-    pub photo: Option<String>,
-    pub price: Option<Amount>,
-}
-
-/// An invoice of an order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct OrderInvoice {
-    pub id: Option<Id>,
-    #[serde(rename = "order_id")]
-    pub order_id: Option<Id>,
-    #[serde(rename = "customer_id")]
-    pub customer_id: Option<Id>,
-    #[serde(rename = "customerJSON")]
-    pub customer_json: Option<serde_json::Value>,
-    pub date: Option<String>,
-    pub payment_mode: Option<serde_json::Value>,
-    pub sum: Option<Amount>,
-    pub discount_amount: Option<Amount>,
-    pub order_discount_amount: Option<Amount>,
-    pub tax_amount: Option<Amount>,
-    pub subtotal: Option<Amount>,
-    pub total: Option<Amount>,
-    pub cancel_reason: Option<String>,
-    pub number: Option<Id>,
-    pub not_accountable: Option<serde_json::Value>,
-    pub order_payments: Vec<OrderPayment>,
-}
-
-/// A payment of an invoice, and the data of `orderPayment.updated`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct OrderPayment {
-    pub id: Option<Id>,
-    #[serde(rename = "invoice_id")]
-    pub invoice_id: Option<Id>,
-    #[serde(rename = "tenantUser_id")]
-    pub tenant_user_id: Option<Id>,
-    pub tenant_user_name: Option<String>,
-    pub date: Option<String>,
-    pub tip_amount: Option<Amount>,
-    pub pay_amount: Option<Amount>,
-    pub total_collected: Option<Amount>,
-    pub change: Option<Amount>,
-    pub payment_method: Option<serde_json::Value>,
-    pub void_reason: Option<String>,
-    #[serde(rename = "turn_id")]
-    pub turn_id: Option<Id>,
-    pub cancel_reason: Option<String>,
-    pub gratuity: Option<Amount>,
-    #[serde(rename = "provider_id")]
-    pub provider_id: Option<Id>,
-}
-
-/// `stocks.created`, `stocks.updated`: the stock of an item in a warehouse, with the fields
-/// Revo's API gives a warehouse's stocks.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Stock {
-    pub id: Option<Id>,
-    pub quantity: Option<Amount>,
-    #[serde(rename = "defaultQuantity")]
-    pub default_quantity: Option<Amount>,
-    pub alert: Option<Amount>,
-    pub warehouse_id: Option<Id>,
-    pub item_id: Option<Id>,
-    pub unit_id: Option<Id>,
-}
-
-/// `purchaseOrder.created`, `purchaseOrder.updated`: an order to a supplier, with the fields
-/// Revo's API gives purchase orders.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct PurchaseOrder {
-    pub id: Option<Id>,
-    pub vendor_order_id: Option<Id>,
-    pub reference: Option<String>,
-    pub subtotal: Option<Amount>,
-    pub tax: Option<Amount>,
-    pub total: Option<Amount>,
-    pub status: Option<serde_json::Value>,
-    pub vendor_id: Option<Id>,
-    #[serde(rename = "vendorName")]
-    pub vendor_name: Option<String>,
-    #[serde(rename = "contentsArray")]
-    pub contents: Vec<PurchaseOrderContent>,
-}
-
-/// A line of a purchase order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct PurchaseOrderContent {
-    pub id: Option<Id>,
-    pub status: Option<serde_json::Value>,
-    pub quantity: Option<Amount>,
-    pub received: Option<Amount>,
-    pub price: Option<Amount>,
-    pub subtotal: Option<Amount>,
-    pub tax: Option<Amount>,
-    pub total: Option<Amount>,
-    pub order_id: Option<Id>,
-    pub item_vendor_id: Option<Id>,
-    #[serde(rename = "itemName")]
-    pub item_name: Option<String>,
-    #[serde(rename = "itemBarcode")]
-    pub item_barcode: Option<String>,
-    pub item_id: Option<Id>,
-}
-
-/// `giftCard.created`, with the fields Revo's API gives gift cards (identified by `uuid`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct GiftCard {
-    pub id: Option<Id>,
-    pub uuid: Option<String>,
-    pub balance: Option<Amount>,
-    pub campaign_id: Option<Id>,
-    pub customer_id: Option<Id>,
-}
-
-/// `turn.opened`, `turn.closed`: a till shift. Revo documents no body for these; the model names
-/// the shift's id, its times as the order names them, and its employee as Revo names employees
-/// elsewhere, so anything more shows as drift.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Turn {
-    pub id: Option<Id>,
-    pub opened: Option<String>,
-    pub closed: Option<String>,
-    #[serde(rename = "tenantUser_id")]
-    pub tenant_user_id: Option<Id>,
-    #[serde(rename = "tenantUserName")]
-    pub tenant_user_name: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use webhook_events::revo_xef::*;
+    use webhook_events::Id;
 
     /// The fixture of `name`: `<name>.json` (a JSON body) or `<name>.form` (a form body).
     fn fixture(name: &str) -> String {

@@ -10,11 +10,15 @@
 //! author's), so the account is unknown.
 
 use lambda_http::http::HeaderName;
-use serde::Deserialize;
+use webhook_events::service_order_hub::{visit_model, VENDOR};
+pub use webhook_events::service_order_hub::{
+    CASE_UPDATED, COST_PROPOSAL, EVENT_TYPES, FILE_UPLOADED, INVOICE, MESSAGE_CONFIRMED,
+    NEW_MESSAGE, NEW_STATUS, STATUS_TRANSITION,
+};
 
 use super::{
-    body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError, Delivery,
-    Field, Fields, Id, Vendor,
+    body_key, id_key, routed_event, Authentication, ClassifyError, Delivery, Field, Fields,
+    UnknownFields, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -22,34 +26,13 @@ use crate::verify::Scheme;
 /// Header of the default scheme.
 pub const DEFAULT_TOKEN_HEADER: &str = "x-webhook-token";
 
-pub const NEW_STATUS: &str = "new-status";
-pub const STATUS_TRANSITION: &str = "status-transition";
-pub const COST_PROPOSAL: &str = "cost-proposal";
-pub const NEW_MESSAGE: &str = "new-message";
-pub const MESSAGE_CONFIRMED: &str = "message-confirmed";
-pub const FILE_UPLOADED: &str = "file-uploaded";
-pub const CASE_UPDATED: &str = "case-updated";
-pub const INVOICE: &str = "invoice";
-
-/// Every event type, as its URL's last segment.
-pub const EVENT_TYPES: &[&str] = &[
-    NEW_STATUS,
-    STATUS_TRANSITION,
-    COST_PROPOSAL,
-    NEW_MESSAGE,
-    MESSAGE_CONFIRMED,
-    FILE_UPLOADED,
-    CASE_UPDATED,
-    INVOICE,
-];
-
 /// The Service Order Hub vendor.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServiceOrderHub;
 
 impl Vendor for ServiceOrderHub {
     fn name(&self) -> &'static str {
-        "service-order-hub"
+        VENDOR
     }
 
     fn authentication(&self) -> Authentication {
@@ -64,15 +47,8 @@ impl Vendor for ServiceOrderHub {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
             return 0;
         };
-        match event_type {
-            NEW_STATUS | STATUS_TRANSITION => unknown_fields_in::<Status>(value),
-            COST_PROPOSAL => unknown_fields_in::<CostProposal>(value),
-            NEW_MESSAGE | MESSAGE_CONFIRMED => unknown_fields_in::<Message>(value),
-            FILE_UPLOADED => unknown_fields_in::<FilesUploaded>(value),
-            INVOICE => unknown_fields_in::<Invoice>(value),
-            // A case update carries any changed key: nothing is unknown.
-            _ => 0,
-        }
+        // A case update carries any changed key: its model keeps them all, none is unknown.
+        visit_model(event_type, UnknownFields(value)).unwrap_or(0)
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
@@ -156,177 +132,12 @@ fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Typed models, for consumers and tests: V1 and V3 bodies in one model each (V3 adds fields),
-// every field optional, unknown fields ignored.
-
-/// `new-status` and `status-transition` (which adds `prevKey` and `case`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Status {
-    /// V3: unique per status record.
-    pub id: Option<Id>,
-    /// V3: the case's numeric id.
-    pub case_id: Option<Id>,
-    /// The case's guid.
-    pub guid: Option<String>,
-    pub name: Option<String>,
-    pub key: Option<String>,
-    pub prev_key: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub declared_at: Option<String>,
-    #[serde(rename = "case")]
-    pub case_data: Option<serde_json::Value>,
-}
-
-/// `cost-proposal`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct CostProposal {
-    pub id: Option<Id>,
-    pub guid: Option<String>,
-    pub external_id: Option<String>,
-    /// V3.
-    pub service_provider_id: Option<Id>,
-    pub name: Option<String>,
-    pub price_net: Option<f64>,
-    pub currency: Option<String>,
-    pub is_active: Option<bool>,
-    pub date_valid_until: Option<String>,
-    pub reaction: Option<String>,
-    pub comment: Option<String>,
-    pub reaction_date: Option<String>,
-    pub reaction_name: Option<String>,
-    pub details: Vec<CostProposalLine>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-}
-
-/// A line of a cost proposal.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct CostProposalLine {
-    pub line: Option<i64>,
-    pub text: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub price_net: Option<f64>,
-    pub quantity: Option<f64>,
-}
-
-/// `new-message` and `message-confirmed` (same body, `confirmedAt` set).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Message {
-    pub id: Option<Id>,
-    /// The case's guid.
-    pub guid: Option<String>,
-    pub content: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    // V3 from here on.
-    pub external_id: Option<String>,
-    pub user_name: Option<String>,
-    pub user_email: Option<String>,
-    /// `partner` or `provider`.
-    pub sender_type: Option<String>,
-    pub parent_message_id: Option<Id>,
-    pub sender_account_id: Option<Id>,
-    pub declared_at: Option<String>,
-    pub confirmed_at: Option<String>,
-}
-
-/// `file-uploaded`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct FilesUploaded {
-    pub guid: Option<String>,
-    pub files: Vec<File>,
-}
-
-/// An uploaded file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct File {
-    pub url: Option<String>,
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
-
-/// `case-updated`: `guid` and the changed keys only; a removed key comes as `null`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct CaseUpdated {
-    pub guid: Option<String>,
-    pub order_data: Option<serde_json::Value>,
-    pub product_data: Option<serde_json::Value>,
-    pub customer: Option<serde_json::Value>,
-    pub consumer: Option<serde_json::Value>,
-    pub pickup_dst: Option<serde_json::Value>,
-    pub return_dst: Option<serde_json::Value>,
-    /// Any other changed key.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
-
-/// `invoice` (V3), sent when an invoice is created or updated.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Invoice {
-    pub id: Option<Id>,
-    pub guid: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub status: Option<String>,
-    pub is_paid: Option<bool>,
-    pub is_sent: Option<bool>,
-    pub details: Vec<InvoiceLine>,
-    pub currency: Option<String>,
-    pub price_net: Option<f64>,
-    pub due_date: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub external_id: Option<String>,
-    pub custom_data: Option<serde_json::Value>,
-    #[serde(rename = "case")]
-    pub case_data: Option<InvoiceCase>,
-}
-
-/// A line of an invoice.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct InvoiceLine {
-    pub name: Option<String>,
-    pub count: Option<f64>,
-    pub vat_rate: Option<f64>,
-    pub vat_amount: Option<f64>,
-    pub price_excl_vat: Option<f64>,
-    pub price_incl_vat: Option<f64>,
-    /// Further line fields.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The case an invoice belongs to: its core data, `orderData` and `productData`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct InvoiceCase {
-    pub guid: Option<String>,
-    pub order_data: Option<serde_json::Value>,
-    pub product_data: Option<serde_json::Value>,
-    /// The rest of the case's core data.
-    #[serde(flatten)]
-    pub core: serde_json::Map<String, serde_json::Value>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use webhook_events::service_order_hub::*;
+    use webhook_events::Id;
 
     fn fixture(name: &str) -> String {
         let path = format!(

@@ -16,11 +16,15 @@
 //! an HMAC-SHA256 signature in `X-Wayke-Signature`, because deployments made with it rely on it.
 
 use lambda_http::http::HeaderName;
-use serde::Deserialize;
+use webhook_events::wayke::{visit_model, VENDOR};
+pub use webhook_events::wayke::{
+    BUY_LEAD, EVENT_TYPES, INCOMING_VEHICLE, INTEREST_TO_BUY, NEW_MESSAGE, NEW_ORDER,
+    PROCESS_STATUS, ROUTES, VALUATION_LEAD, VEHICLE_UPDATED,
+};
 
 use super::{
-    account, body_key, id_key, routed_event, unknown_fields_in, Authentication, ClassifyError,
-    Delivery, Fields, Vendor,
+    account, body_key, id_key, routed_event, Authentication, ClassifyError, Delivery, Fields,
+    UnknownFields, Vendor,
 };
 use crate::event::Classified;
 use crate::verify::Scheme;
@@ -28,46 +32,13 @@ use crate::verify::Scheme;
 /// Header of the default scheme.
 pub const DEFAULT_SIGNATURE_HEADER: &str = "x-wayke-signature";
 
-pub const PROCESS_STATUS: &str = "process-status";
-pub const VEHICLE_UPDATED: &str = "vehicle-updated";
-pub const NEW_MESSAGE: &str = "new-message";
-pub const INCOMING_VEHICLE: &str = "incoming-vehicle";
-pub const NEW_ORDER: &str = "new-order";
-pub const VALUATION_LEAD: &str = "valuation-lead";
-/// A lead of someone who wants to buy: never a route of its own, it comes on a lead webhook.
-pub const BUY_LEAD: &str = "buy-lead";
-
-/// `lead.type` of a buy lead.
-pub const INTEREST_TO_BUY: &str = "registrationOfInterestToBuy";
-
-/// The webhooks, as their URLs' last segments.
-pub const ROUTES: [&str; 6] = [
-    PROCESS_STATUS,
-    VEHICLE_UPDATED,
-    NEW_MESSAGE,
-    INCOMING_VEHICLE,
-    NEW_ORDER,
-    VALUATION_LEAD,
-];
-
-/// Every event type: one per webhook, and buy leads.
-pub const EVENT_TYPES: [&str; 7] = {
-    let mut all = [BUY_LEAD; 7];
-    let mut index = 0;
-    while index < ROUTES.len() {
-        all[index] = ROUTES[index];
-        index += 1;
-    }
-    all
-};
-
 /// The Wayke vendor.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Wayke;
 
 impl Vendor for Wayke {
     fn name(&self) -> &'static str {
-        "wayke"
+        VENDOR
     }
 
     fn authentication(&self) -> Authentication {
@@ -82,14 +53,7 @@ impl Vendor for Wayke {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
             return 0;
         };
-        match event_type {
-            PROCESS_STATUS => unknown_fields_in::<ProcessStatus>(value),
-            VEHICLE_UPDATED => unknown_fields_in::<VehicleUpdated>(value),
-            NEW_MESSAGE => unknown_fields_in::<NewMessage>(value),
-            INCOMING_VEHICLE | VALUATION_LEAD | BUY_LEAD => unknown_fields_in::<LeadEvent>(value),
-            NEW_ORDER => unknown_fields_in::<NewOrder>(value),
-            _ => 0,
-        }
+        visit_model(event_type, UnknownFields(value)).unwrap_or(0)
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
@@ -199,294 +163,11 @@ fn inferred_type(body: &Fields<'_>) -> Option<&'static str> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Typed models, for consumers and tests: every field optional, unknown fields ignored.
-
-/// `process-status`: a status change in a process step.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ProcessStatus {
-    pub event_type: Option<String>,
-    pub process_id: Option<String>,
-    pub process_name: Option<String>,
-    pub step_id: Option<String>,
-    pub step_name: Option<String>,
-    /// Who or what completed the step, e.g. `Kontrakt`.
-    pub executed_by: Option<String>,
-    /// `started`, `pending` or `completed`.
-    pub state: Option<String>,
-    pub event_time: Option<String>,
-    pub item_id: Option<String>,
-    pub registration_number: Option<String>,
-    pub vehicle_identification_number: Option<String>,
-}
-
-/// `vehicle-updated`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct VehicleUpdated {
-    pub id: Option<String>,
-    pub registration_number: Option<String>,
-    pub vehicle_identification_number: Option<String>,
-    pub status: Option<String>,
-}
-
-/// A reference to a branch.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct BranchRef {
-    pub id: Option<String>,
-}
-
-/// A `key`/`value` pair of metadata.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Metadata {
-    pub key: Option<String>,
-    pub value: Option<String>,
-}
-
-/// The vehicle ad a message or lead is about.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Subject {
-    pub id: Option<String>,
-    pub registration_number: Option<String>,
-    pub vehicle_identification_number: Option<String>,
-}
-
-/// `new-message`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct NewMessage {
-    pub branch: Option<BranchRef>,
-    pub message: Option<Message>,
-    pub subject: Option<Subject>,
-}
-
-/// A message in a conversation.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Message {
-    pub id: Option<String>,
-    pub text: Option<String>,
-    pub token: Option<String>,
-    pub created_at: Option<String>,
-    pub created_by: Option<Member>,
-    pub conversation: Option<Conversation>,
-}
-
-/// A conversation and its members.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Conversation {
-    pub id: Option<String>,
-    pub title: Option<String>,
-    pub avatar_url: Option<String>,
-    pub members: Vec<Member>,
-    pub metadata: Vec<Metadata>,
-}
-
-/// A user, item or branch taking part in a conversation (personal data: never logged).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Member {
-    pub id: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub telephone: Option<String>,
-    pub ip: Option<String>,
-    pub avatar: Option<String>,
-}
-
-/// `incoming-vehicle`, `valuation-lead` and `buy-lead`: one body. A buy lead also names the ad
-/// (`subject`) and its vehicle; its `lead.metadata` says how it came (`sourceMechanism`
-/// `cta.email`, `cta.callme` or `freespee.call`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct LeadEvent {
-    pub branch: Option<BranchRef>,
-    pub lead: Option<Lead>,
-    pub subject: Option<Subject>,
-    pub vehicle: Option<LeadVehicle>,
-}
-
-/// A lead.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Lead {
-    pub id: Option<String>,
-    pub contact: Option<Contact>,
-    pub metadata: Vec<Metadata>,
-    /// `registrationOfInterestToSell` or `registrationOfInterestToBuy`.
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub created_at: Option<String>,
-    /// A buy lead's state, e.g. `new`.
-    pub status: Option<String>,
-}
-
-/// The vehicle of the ad a buy lead is about.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct LeadVehicle {
-    pub registration_number: Option<String>,
-    pub vin_number: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model_series: Option<String>,
-    pub model_name: Option<String>,
-    pub model_year: Option<i64>,
-    pub mileage: Option<f64>,
-}
-
-/// The person behind a lead (personal data: never logged).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Contact {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone_number: Option<String>,
-    pub email: Option<String>,
-}
-
-/// `new-order`: an e-commerce order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct NewOrder {
-    /// The branch the order is for.
-    pub branch: Option<BranchRef>,
-    pub id: Option<String>,
-    pub order_number: Option<String>,
-    pub wayke_id: Option<String>,
-    pub price: Option<f64>,
-    pub created_at: Option<String>,
-    pub accessories: Vec<Accessory>,
-    pub vehicle: Option<Vehicle>,
-    pub customer: Option<Customer>,
-    pub delivery: Option<Handover>,
-    pub insurance: Option<Insurance>,
-    pub payment: Option<Payment>,
-    pub trade_in: Option<TradeIn>,
-}
-
-/// An accessory on an order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Accessory {
-    pub article_number: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub name: Option<String>,
-    pub price: Option<f64>,
-}
-
-/// The ordered vehicle.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Vehicle {
-    pub registration_number: Option<String>,
-    pub vehicle_identification_number: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model_series: Option<String>,
-    pub model_name: Option<String>,
-    pub model_year: Option<i64>,
-    pub mileage: Option<f64>,
-    pub short_description: Option<String>,
-}
-
-/// The buyer (personal data: never logged).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Customer {
-    pub name: Option<String>,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-    pub email: Option<String>,
-    pub phone_number: Option<String>,
-    pub personal_number: Option<String>,
-    pub address: Option<Address>,
-    pub did_verify_with_bank_id: Option<bool>,
-}
-
-/// A postal address.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Address {
-    pub name: Option<String>,
-    pub street: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-}
-
-/// How the vehicle is handed over (the order's `delivery`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Handover {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
-
-/// The insurance chosen with the order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Insurance {
-    pub name: Option<String>,
-    pub personal_number: Option<String>,
-    pub brand: Option<String>,
-    pub estimated_driving_distance: Option<String>,
-}
-
-/// How the order is paid.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Payment {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub financial_institution: Option<String>,
-    pub unit: Option<String>,
-    pub price: Option<f64>,
-    pub loan: Option<Loan>,
-}
-
-/// Loan terms of a financed order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Loan {
-    pub administration_fee: Option<f64>,
-    pub setup_fee: Option<f64>,
-    pub interest: Option<f64>,
-    pub effective_interest_rate: Option<f64>,
-    pub residual_value: Option<f64>,
-    pub down_payment: Option<f64>,
-    pub duration: Option<i64>,
-    pub monthly_cost: Option<f64>,
-    pub total_residual_value: Option<f64>,
-    pub total_cost: Option<f64>,
-}
-
-/// The vehicle traded in with the order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct TradeIn {
-    pub estimated_value: Option<f64>,
-    pub reduced_valuation: Option<f64>,
-    pub condition: Option<String>,
-    pub description: Option<String>,
-    pub registration_number: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model_series: Option<String>,
-    pub model_name: Option<String>,
-    pub model_year: Option<i64>,
-    pub mileage: Option<f64>,
-    pub short_description: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use webhook_events::wayke::*;
 
     fn fixture(name: &str) -> String {
         let path = format!("{}/fixtures/wayke/{name}.json", env!("CARGO_MANIFEST_DIR"));
