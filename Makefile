@@ -32,6 +32,8 @@ template-lint: $(VENV_READY)
 ## unit: the whole test suite (the fault simulation included, 2000 schedules); moto runs on a
 ## free loopback port and exits when the test process that started it does.
 unit: $(VENV_READY)
+	# Every locked package, those of other platforms too: the manifest test reads them all.
+	cargo fetch --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
 
 SIM_SCHEDULES ?= 100000
