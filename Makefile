@@ -97,7 +97,9 @@ arm64: $(VENV_READY)
 ## every release binary against the Runtime API emulator and moto, and the republisher's drain
 ## rate.
 bench: $(VENV_READY)
-	cargo build --release --locked --bins
+	# The deployed binaries as `sam build` makes them: without the operator CLI, whose SDK crates
+	# would otherwise add features to the functions' shared dependencies.
+	cargo build --release --locked --workspace --exclude webhooks --bins
 	cargo bench -p webhook-core --bench per_event --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench drain --locked

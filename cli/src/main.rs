@@ -35,8 +35,9 @@ drop repeats by id are safe.
 Name the deployment with --stack (the CloudFormation stack: its table and republisher \
 are found from its resources) or --table (the table itself; replays then also need \
 --republisher). AWS access comes from the standard chain: AWS_PROFILE or the default \
-profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, web identity, container or instance \
-credentials. AWS_ENDPOINT_URL points every call elsewhere (a local emulator).
+profile (keys, role assumption, SSO, credential_process), AWS_ACCESS_KEY_ID and \
+AWS_SECRET_ACCESS_KEY, web identity, container or instance credentials. AWS_ENDPOINT_URL \
+points every call elsewhere (a local emulator).
 
 Examples:
   webhooks --stack webhooks-prod events list --vendor wayke --since 1h

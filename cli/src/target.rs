@@ -149,8 +149,8 @@ async fn sdk_config(region: Option<&str>) -> Result<SdkConfig, CliError> {
         .ok_or_else(|| CliError::NoCredentials("the SDK has no credential chain".into()))?;
     provider.provide_credentials().await.map_err(|error| {
         CliError::NoCredentials(format!(
-            "{} (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; for an SSO profile, \
-             export its credentials with `aws configure export-credentials --format env`)",
+            "{} (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; for an SSO \
+             profile, run `aws sso login` first)",
             DisplayErrorContext(&error)
         ))
     })?;

@@ -780,6 +780,49 @@ async fn wrong_names_missing_credentials_and_bad_input_get_clear_errors_and_thei
     );
 }
 
+#[tokio::test]
+async fn credentials_come_from_a_named_profile_of_the_standard_chain() {
+    let deployed = deploy().await;
+    deployed.with_events().await;
+    let directory = std::env::temp_dir().join(unique_name("aws-profile"));
+    std::fs::create_dir_all(&directory).unwrap();
+    let config = directory.join("config");
+    std::fs::write(
+        &config,
+        "[profile operator]\nregion = eu-west-1\ncredential_process = echo \
+         '{\"Version\":1,\"AccessKeyId\":\"profile\",\"SecretAccessKey\":\"profile\"}'\n",
+    )
+    .unwrap();
+    let environment = [
+        ("AWS_ENDPOINT_URL", moto::moto().endpoint.clone()),
+        ("AWS_PROFILE", "operator".to_string()),
+        ("PATH", std::env::var("PATH").unwrap()),
+    ];
+    let mut arguments = vec!["--stack", deployed.stack.as_str()];
+    arguments.extend(["events", "list", "--vendor", "wayke", "--json"]);
+    let with_profile = Command::new(env!("CARGO_BIN_EXE_webhooks"))
+        .args(&arguments)
+        .env_clear()
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", directory.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(environment.iter().map(|(name, value)| (*name, value)))
+        .output()
+        .unwrap();
+    assert!(
+        with_profile.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with_profile.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&with_profile.stdout)
+            .lines()
+            .count(),
+        4
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
 #[test]
 fn help_explains_the_commands_and_every_exit_code() {
     let help = webhooks(&["--help"], &[]).ok();
