@@ -29,11 +29,14 @@ struct Deployed {
     now: OffsetDateTime,
 }
 
+fn template() -> serde_yaml_ng::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// The template's events table, as template.yaml declares it.
 fn template_table() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let template: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let template = template();
     let table = &template["Resources"]["EventsTable"];
     json!({
         "Type": serde_json::to_value(&table["Type"]).unwrap(),
@@ -305,6 +308,22 @@ fn ids(values: &[Value]) -> Vec<&str> {
         .iter()
         .map(|value| value["id"].as_str().unwrap())
         .collect()
+}
+
+#[test]
+fn the_template_has_the_resources_the_cli_finds_by_logical_id() {
+    let template = template();
+    let resources = &template["Resources"];
+    assert_eq!(resources["EventsTable"]["Type"], "AWS::DynamoDB::Table");
+    let republisher = &resources["RepublisherFunction"];
+    assert_eq!(republisher["Type"], "AWS::Serverless::Function");
+    for vendor in vendors::ALL {
+        let variable = fanout_variable(vendor);
+        assert!(
+            !republisher["Properties"]["Environment"]["Variables"][variable.as_str()].is_null(),
+            "the republisher has no {variable}: replays read the routing there"
+        );
+    }
 }
 
 #[tokio::test]
