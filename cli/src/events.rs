@@ -87,17 +87,59 @@ pub fn print_list(output: &mut Output, summaries: &[ClaimSummary]) -> Result<(),
 /// The claim an operator names: its envelope id (a UUID, as consumers see it) or its key,
 /// `<vendor>#<dedupe key>`.
 pub async fn find(store: &DynamoStore, id: &str) -> Result<Claim, CliError> {
-    let found = if id.contains('#') {
-        store.load(id).await?
-    } else {
-        store.find_by_id(id).await?
+    let pks = keys(store, &[id.to_string()]).await?;
+    let claim = match pks.first() {
+        Some(pk) => store.load(pk).await?,
+        None => None,
     };
-    found.ok_or_else(|| {
-        CliError::NotFound(format!(
-            "no stored event {id} (an envelope id or <vendor>#<dedupe key>; events are kept \
-             DEDUPE_TTL_DAYS after publication)"
-        ))
-    })
+    claim.ok_or_else(|| not_found(id))
+}
+
+/// The keys of the claims `ids` name (envelope ids, looked up together, or keys), in the order
+/// given, each once. Fails on an id that is neither, or names no stored event.
+pub async fn keys(store: &DynamoStore, ids: &[String]) -> Result<Vec<String>, CliError> {
+    let envelope_ids: Vec<String> = ids.iter().filter(|id| !id.contains('#')).cloned().collect();
+    if let Some(malformed) = envelope_ids.iter().find(|id| !is_uuid(id)) {
+        return Err(CliError::Usage(format!(
+            "{malformed:?} is neither an envelope id (a UUID) nor <vendor>#<dedupe key>"
+        )));
+    }
+    let by_id = if envelope_ids.is_empty() {
+        Default::default()
+    } else {
+        store.keys_of_ids(&envelope_ids).await?
+    };
+    let mut pks: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let pk = if id.contains('#') {
+            id.clone()
+        } else {
+            by_id
+                .get(&id.to_ascii_lowercase())
+                .cloned()
+                .ok_or_else(|| not_found(id))?
+        };
+        if !pks.contains(&pk) {
+            pks.push(pk);
+        }
+    }
+    Ok(pks)
+}
+
+pub fn not_found(id: &str) -> CliError {
+    CliError::NotFound(format!(
+        "no stored event {id} (an envelope id or <vendor>#<dedupe key>; events are kept \
+         DEDUPE_TTL_DAYS after publication)"
+    ))
+}
+
+/// Whether `text` has the form of a UUID: 8-4-4-4-12 hexadecimal digits.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, length)| {
+            group.len() == length && group.chars().all(|c| c.is_ascii_hexdigit())
+        })
 }
 
 /// The claim as `events show` prints it: everything stored but the lease token, with the
@@ -134,4 +176,23 @@ pub fn print_claim(output: &mut Output, claim: &Claim) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     writeln!(output.out, "{text}")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_ids_are_uuids() {
+        assert!(is_uuid("5f0c8a9e-3b1d-8c2a-9f4e-0a1b2c3d4e5f"));
+        assert!(is_uuid("5F0C8A9E-3B1D-8C2A-9F4E-0A1B2C3D4E5F"));
+        for not_one in [
+            "",
+            "5f0c8a9e",
+            "5f0c8a9e-3b1d-8c2a-9f4e-0a1b2c3d4e5",
+            "5f0c8a9e-3b1d-8c2a-9f4e-0a1b2c3d4e5g",
+        ] {
+            assert!(!is_uuid(not_one), "{not_one}");
+        }
+    }
 }

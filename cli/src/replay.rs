@@ -129,14 +129,16 @@ impl Replayer {
     async fn select(&self, selection: &Selection) -> Result<Vec<String>, CliError> {
         match selection {
             Selection::Ids(ids) => {
-                let mut pks = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let pk = events::find(self.store(), id).await?.pk();
-                    if !pks.contains(&pk) {
-                        pks.push(pk);
-                    }
+                let pks = events::keys(self.store(), ids).await?;
+                // A key typed by hand must name a stored event too.
+                let found = self.store().summaries(&pks).await?;
+                match pks
+                    .iter()
+                    .find(|pk| !found.iter().any(|summary| &summary.pk == *pk))
+                {
+                    Some(missing) => Err(events::not_found(missing)),
+                    None => Ok(pks),
                 }
-                Ok(pks)
             }
             Selection::Range {
                 vendor,

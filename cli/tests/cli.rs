@@ -492,8 +492,15 @@ async fn replay_by_id_sends_the_same_envelope_where_the_routing_says_now_and_cha
         "nothing sent"
     );
 
+    // Two envelope ids (found in one read of the index) and a key naming one of them again.
     let replayed = deployed
-        .run(&["events", "replay", &events.order.id, "cyclesoftware#s-1"])
+        .run(&[
+            "events",
+            "replay",
+            &events.order.id,
+            &events.sale.id,
+            "cyclesoftware#s-1",
+        ])
         .ok();
     assert_eq!(
         replayed.lines(),
@@ -691,6 +698,15 @@ async fn wrong_names_missing_credentials_and_bad_input_get_clear_errors_and_thei
             "no stored event wayke#x",
         ),
         (run(&[], &list, &environment), 2, "--stack NAME"),
+        (
+            run(
+                &["--stack", &deployed.stack],
+                &["events", "show", "not-an-id"],
+                &environment,
+            ),
+            2,
+            "\"not-an-id\" is neither an envelope id (a UUID) nor <vendor>#<dedupe key>",
+        ),
         (
             run(
                 &["--stack", &deployed.stack],

@@ -2,7 +2,8 @@
 //! first, claims summed up without their payload, and a claim found by its envelope id. Never on
 //! a function's path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use futures_util::future::try_join_all;
@@ -13,7 +14,7 @@ use super::dynamo::{
     ATTR_OCCURRED_AT, ATTR_PUBLISHED_AT, ATTR_PUBLISHED_QUEUES, ATTR_STATUS,
 };
 use super::{
-    Claim, Cursor, DynamoStore, Page, Status, StoreError, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR,
+    Cursor, DynamoStore, Page, Status, StoreError, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR,
     RECEIVED_INDEX,
 };
 use crate::event::event_id;
@@ -165,27 +166,28 @@ impl DynamoStore {
         Ok(pks.iter().filter_map(|pk| found.remove(pk)).collect())
     }
 
-    /// The claim whose envelope id is `id`, if any. The table has no index by id (it would cost
-    /// every new event a write), and the id is a digest of the partition key, so this reads the
-    /// keys-only receipt index in [`ID_SCAN_SEGMENTS`] parallel segments, computing each key's id,
-    /// until one matches: a read of every stored key, for an operator's occasional look-up.
-    pub async fn find_by_id(&self, id: &str) -> Result<Option<Claim>, StoreError> {
-        let wanted = id.to_ascii_lowercase();
-        let segments = (0..ID_SCAN_SEGMENTS).map(|segment| self.scan_for_id(&wanted, segment));
-        let found = try_join_all(segments).await?;
-        match found.into_iter().flatten().next() {
-            Some(pk) => self.load_claim(&pk).await,
-            None => Ok(None),
-        }
+    /// The keys of the claims whose envelope ids are `ids`, by id; an id with no claim is left
+    /// out. The table has no index by id (it would cost every new event a write), and an id is a
+    /// digest of the key, so this reads the keys-only receipt index in [`ID_SCAN_SEGMENTS`]
+    /// parallel segments, computing each key's id, until every id is found: one read of the
+    /// stored keys at most, however many ids, for an operator's occasional look-up.
+    pub async fn keys_of_ids(&self, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        let wanted: HashSet<String> = ids.iter().map(|id| id.to_ascii_lowercase()).collect();
+        let found = Mutex::new(HashMap::with_capacity(wanted.len()));
+        let segments =
+            (0..ID_SCAN_SEGMENTS).map(|segment| self.scan_for_ids(&wanted, &found, segment));
+        try_join_all(segments).await?;
+        Ok(found.into_inner().unwrap_or_else(PoisonError::into_inner))
     }
 
-    async fn load_claim(&self, pk: &str) -> Result<Option<Claim>, StoreError> {
-        super::ClaimReader::load(self, pk).await
-    }
-
-    /// One segment of [`Self::find_by_id`]'s scan: the partition key whose id is `id`.
+    /// One segment of [`Self::keys_of_ids`]'s scan; stops early once every id is `found`.
     #[tracing::instrument(name = "dynamodb.Scan", skip_all, fields(table = %self.table))]
-    async fn scan_for_id(&self, id: &str, segment: i32) -> Result<Option<String>, StoreError> {
+    async fn scan_for_ids(
+        &self,
+        wanted: &HashSet<String>,
+        found: &Mutex<HashMap<String, String>>,
+        segment: i32,
+    ) -> Result<(), StoreError> {
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
             let output = self
@@ -203,17 +205,23 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|error| unavailable("Scan", &error))?;
-            let matching = output
+            let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+            for pk in output
                 .items()
                 .iter()
                 .filter_map(|item| string_of(item, ATTR_PK))
-                .find(|pk| id_of_pk(pk).is_some_and(|of_pk| of_pk == id));
-            if matching.is_some() {
-                return Ok(matching);
+            {
+                if let Some(id) = id_of_pk(&pk).filter(|id| wanted.contains(id)) {
+                    found.insert(id, pk);
+                }
             }
+            if found.len() == wanted.len() {
+                return Ok(());
+            }
+            drop(found);
             match output.last_evaluated_key() {
                 Some(key) => start = Some(key.clone()),
-                None => return Ok(None),
+                None => return Ok(()),
             }
         }
     }
