@@ -258,9 +258,9 @@ fn progress_bar(total: usize) -> ProgressBar {
         Some(u64::try_from(total).unwrap_or(u64::MAX)),
         ProgressDrawTarget::stderr(),
     );
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} events, {per_sec}, eta {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} events, {elapsed} so far, about {eta} left",
+    ) {
         bar.set_style(style);
     }
     bar
