@@ -32,12 +32,14 @@ template-lint: $(VENV_READY)
 ## unit: the whole test suite (the fault simulation included, 2000 schedules); moto runs on a
 ## free loopback port and exits when the test process that started it does.
 unit: $(VENV_READY)
+	# Every locked package, those of other platforms too: the manifest test reads them all.
+	cargo fetch --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo test --workspace --locked
 
 ## test-release: the binary tests (every vendor's samples, zero loss, Secrets Manager, TLS, the
 ## republisher) once more, against the release binaries `cargo lambda build --release` left in
 ## target/lambda — what `sam build` packages. `make sam-local` or `make build ARCH=x86_64` builds
-## them first; CI runs this after `make sam-local`.
+## them first.
 test-release: $(VENV_READY)
 	FUNCTION_BINARIES="$(CURDIR)/target/lambda" MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" \
 	  cargo test --workspace --locked --test binary --test replay --test zero_loss \
@@ -109,7 +111,9 @@ arm64: $(VENV_READY)
 ## every release binary against the Runtime API emulator and moto, and the republisher's drain
 ## rate.
 bench: $(VENV_READY)
-	cargo build --release --locked --bins
+	# The deployed binaries as `sam build` makes them: without the operator CLI, whose SDK crates
+	# would otherwise add features to the functions' shared dependencies.
+	cargo build --release --locked --workspace --exclude webhooks --bins
 	cargo bench -p webhook-core --bench per_event --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench drain --locked

@@ -172,7 +172,7 @@ fn push_digits(text: &mut String, value: u32, width: u32) {
 
 /// The event id: the first 16 bytes of SHA-256(`<vendor>#<dedupe key>`) in UUID form (version 8,
 /// "custom", RFC 9562), so it is the same for every delivery and publication of one event.
-fn event_id(vendor: &str, dedupe_key: &str) -> String {
+pub fn event_id(vendor: &str, dedupe_key: &str) -> String {
     let digest = Sha256::digest(partition_key(vendor, dedupe_key).as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);

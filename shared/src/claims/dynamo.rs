@@ -39,17 +39,17 @@ pub const PENDING_INDEX: &str = "pending-index";
 /// Index of claims by vendor and time of receipt (keys only), for replay.
 pub const RECEIVED_INDEX: &str = "vendor-received-index";
 const ATTR_LEASE_TOKEN: &str = "leaseToken";
-const ATTR_ID: &str = "id";
-const ATTR_EVENT_TYPE: &str = "eventType";
-const ATTR_DEDUPE_KEY: &str = "dedupeKey";
-const ATTR_STATUS: &str = "status";
-const ATTR_OCCURRED_AT: &str = "occurredAt";
-const ATTR_ACCOUNT: &str = "account";
-const ATTR_PUBLISHED_AT: &str = "publishedAt";
+pub(super) const ATTR_ID: &str = "id";
+pub(super) const ATTR_EVENT_TYPE: &str = "eventType";
+pub(super) const ATTR_DEDUPE_KEY: &str = "dedupeKey";
+pub(super) const ATTR_STATUS: &str = "status";
+pub(super) const ATTR_OCCURRED_AT: &str = "occurredAt";
+pub(super) const ATTR_ACCOUNT: &str = "account";
+pub(super) const ATTR_PUBLISHED_AT: &str = "publishedAt";
 const ATTR_PAYLOAD: &str = "payload";
 const ATTR_PAYLOAD_GZIP: &str = "payloadGzip";
 const ATTR_BODY_DIGEST: &str = "bodyDigest";
-const ATTR_PUBLISHED_QUEUES: &str = "publishedQueues";
+pub(super) const ATTR_PUBLISHED_QUEUES: &str = "publishedQueues";
 const ATTR_MESSAGE_GROUP: &str = "messageGroup";
 
 /// A claim is new when no item has its key, or when the item there has expired but DynamoDB's
@@ -60,8 +60,8 @@ const CLAIM_CONDITION: &str = "attribute_not_exists(pk) OR expiresAt < :now";
 /// Claims in one DynamoDB table whose partition key is `pk` (S).
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: LazyClient<Client>,
-    table: String,
+    pub(super) client: LazyClient<Client>,
+    pub(super) table: String,
 }
 
 impl DynamoStore {
@@ -318,7 +318,6 @@ impl ClaimReader for DynamoStore {
         Ok(Page { pks, next })
     }
 
-    #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
     async fn received_between(
         &self,
         vendor: &str,
@@ -326,6 +325,31 @@ impl ClaimReader for DynamoStore {
         to: &str,
         limit: usize,
         after: Option<&Cursor>,
+    ) -> Result<Page, StoreError> {
+        self.query_received(vendor, from, to, limit, after, Order::OldestFirst)
+            .await
+    }
+}
+
+/// The order of a range read from [`RECEIVED_INDEX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+impl DynamoStore {
+    /// `vendor`'s claims received in `[from, to)` (RFC 3339, as stored), in `order`, at most
+    /// `limit`, starting after `after`.
+    #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
+    pub(super) async fn query_received(
+        &self,
+        vendor: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+        after: Option<&Cursor>,
+        order: Order,
     ) -> Result<Page, StoreError> {
         let start = after.map(|cursor| {
             HashMap::from([
@@ -347,6 +371,7 @@ impl ClaimReader for DynamoStore {
             .expression_attribute_values(":vendor", text(vendor))
             .expression_attribute_values(":from", text(from))
             .expression_attribute_values(":to", text(to))
+            .scan_index_forward(order == Order::OldestFirst)
             .set_exclusive_start_key(start)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
@@ -369,18 +394,18 @@ impl ClaimReader for DynamoStore {
     }
 }
 
-fn string_of(item: &HashMap<String, AttributeValue>, attribute: &str) -> Option<String> {
+pub(super) fn string_of(item: &HashMap<String, AttributeValue>, attribute: &str) -> Option<String> {
     item.get(attribute).and_then(|v| v.as_s().ok()).cloned()
 }
 
-fn unavailable<E: std::error::Error>(operation: &str, error: &E) -> StoreError {
+pub(super) fn unavailable<E: std::error::Error>(operation: &str, error: &E) -> StoreError {
     StoreError::Unavailable(format!(
         "DynamoDB {operation}: {}",
         DisplayErrorContext(error)
     ))
 }
 
-fn text(value: &str) -> AttributeValue {
+pub(super) fn text(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_string())
 }
 

@@ -39,6 +39,7 @@
 //! - **Time.** Every call runs under the caller's [`Deadline`]; one out of time leaves the claim
 //!   as it is, for the lease to lapse.
 
+mod browse;
 mod dynamo;
 #[cfg(any(test, feature = "test-util"))]
 mod memory;
@@ -54,6 +55,7 @@ use crate::event::Event;
 use crate::fanout::{Message, PublishError, Publisher, Routing};
 use crate::limits::MAX_MESSAGE_BYTES;
 
+pub use browse::{id_of_pk, ClaimSummary, BATCH_GET_MAX};
 pub use dynamo::{
     item_size, DynamoStore, ATTR_EXPIRES_AT, ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK,
     ATTR_RECEIVED_AT, ATTR_VENDOR, PENDING_INDEX, RECEIVED_INDEX,

@@ -13,7 +13,7 @@ use crate::limits::{sqs_attribute, sqs_safe_json};
 
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryPublisher;
-pub use routes::{Routes, RoutesError, Routing};
+pub use routes::{glob_matches, Routes, RoutesError, Routing};
 pub use sqs::SqsPublisher;
 
 /// Name of the message attribute carrying the vendor.

@@ -135,7 +135,7 @@ impl Routing {
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters (possibly none)
 /// and every other character for itself. Linear-time greedy matching with backtracking to the
 /// last star, so no pattern can make it slow.
-fn glob_matches(pattern: &str, text: &str) -> bool {
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
     let pattern = pattern.as_bytes();
     let text = text.as_bytes();
     let (mut p, mut t) = (0, 0);
