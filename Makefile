@@ -39,7 +39,7 @@ unit: $(VENV_READY)
 ## test-release: the binary tests (every vendor's samples, zero loss, Secrets Manager, TLS, the
 ## republisher) once more, against the release binaries `cargo lambda build --release` left in
 ## target/lambda — what `sam build` packages. `make sam-local` or `make build ARCH=x86_64` builds
-## them first.
+## them first; CI runs this after `make sam-local`.
 test-release: $(VENV_READY)
 	FUNCTION_BINARIES="$(CURDIR)/target/lambda" MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" \
 	  cargo test --workspace --locked --test binary --test replay --test zero_loss \
