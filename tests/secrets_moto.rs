@@ -137,7 +137,7 @@ async fn a_rotation_in_secrets_manager_takes_effect_without_a_deployment() {
     let body = cyclesoftware_body("sm-4", "a.b");
     let request = signed_with("rotation-old", &body);
     let old = webhook_core::pipeline::Inbound {
-        path: "/cyclesoftware",
+        route: None,
         headers: request.headers(),
         body: body.as_bytes(),
     };

@@ -378,20 +378,19 @@ fn the_unfinished_claims_alarm_watches_the_metric_the_republisher_emits() {
 
 #[test]
 fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
-    use webhook_core::http::delivery_metrics;
+    use webhook_core::http::{delivery_metrics, Answer, Delivered};
     use webhook_core::metrics::NAMESPACE;
     use webhook_core::pipeline::PipelineError;
     let mut emitted: BTreeSet<String> = BTreeSet::new();
     let error = Err(PipelineError::Stale { days: 1 });
-    for line in delivery_metrics(
-        "wayke",
-        &error,
-        Default::default(),
-        1.0,
-        &Default::default(),
-        false,
-        0,
-    ) {
+    let answer = Answer::of(&error);
+    let delivered = Delivered {
+        vendor: "wayke",
+        result: &error,
+        refusal: answer.refusal.as_ref(),
+        drift: Default::default(),
+    };
+    for line in delivery_metrics(&delivered, 1.0, &Default::default(), false, 0) {
         let line: serde_json::Value = serde_json::from_str(&line).unwrap();
         for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
@@ -703,7 +702,7 @@ struct Emitted {
 fn emitted() -> Emitted {
     use webhook_core::claims::{ClaimError, StoreError};
     use webhook_core::fanout::PublishError;
-    use webhook_core::http::{delivery_metrics, Drift};
+    use webhook_core::http::{delivery_metrics, Answer, Delivered, Drift};
     use webhook_core::pipeline::{Outcome, PipelineError, Receipt};
     use webhook_core::republish::{
         COMPLETED_METRIC, METRIC_DIMENSION, PENDING_METRIC, UNFINISHED_METRIC,
@@ -747,15 +746,14 @@ fn emitted() -> Emitted {
     };
     for vendor in webhook_core::vendors::ALL {
         for result in &results {
-            let lines = delivery_metrics(
+            let answer = Answer::of(result);
+            let delivered = Delivered {
                 vendor,
                 result,
-                Drift::default(),
-                1.0,
-                &Default::default(),
-                true,
-                0,
-            );
+                refusal: answer.refusal.as_ref(),
+                drift: Drift::default(),
+            };
+            let lines = delivery_metrics(&delivered, 1.0, &Default::default(), true, 0);
             for line in lines {
                 let line: serde_json::Value = serde_json::from_str(&line).unwrap();
                 let directive = &line["_aws"]["CloudWatchMetrics"][0];

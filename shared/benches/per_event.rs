@@ -12,6 +12,7 @@ use webhook_core::claims::MemoryStore;
 use webhook_core::clock::FixedClock;
 use webhook_core::config::Config;
 use webhook_core::fanout::MemoryPublisher;
+use webhook_core::http::route_segment;
 use webhook_core::pipeline::{Inbound, Pipeline};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_core::vendors::revo_xef::RevoXef;
@@ -79,7 +80,7 @@ fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, rou
                 },
                 |pipeline| {
                     let inbound = Inbound {
-                        path: &path,
+                        route: route_segment(&path, vendor.name()),
                         headers: &headers,
                         body: &body,
                     };

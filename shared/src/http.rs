@@ -45,20 +45,21 @@ where
     C: Clock,
 {
     let started = Instant::now();
+    let vendor = pipeline.vendor().name();
     let inbound = Inbound {
-        path: request.uri().path(),
+        route: route_segment(request.uri().path(), vendor),
         headers: request.headers(),
         body: request.body().as_ref(),
     };
     let result = pipeline.receive(inbound).await;
-    let status = status_of(&result);
+    let answer = Answer::of(&result);
     let invocation = request
         .lambda_context_ref()
         .map(Invocation::of)
         .unwrap_or_default();
     let request_id = invocation.request_id.as_deref();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let vendor = pipeline.vendor().name();
+    let status = answer.status.as_u16();
     match &result {
         Ok(receipt) => tracing::info!(
             request_id,
@@ -67,7 +68,7 @@ where
             event_type = %receipt.event_type,
             dedupe_key = %receipt.dedupe_key,
             outcome = receipt.outcome.as_str(),
-            status = status.as_u16(),
+            status,
             secret_index = receipt.secret_index,
             published = receipt.published,
             duration_ms,
@@ -77,27 +78,34 @@ where
             request_id,
             vendor,
             outcome = "rejected",
-            status = status.as_u16(),
+            status,
             reason = %error,
             duration_ms,
             "delivery refused"
         ),
     }
     let drift = schema_drift(pipeline.vendor(), &result, request.body().as_ref());
-    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    let now_ms = pipeline.now().unix_timestamp_nanos() / 1_000_000;
     let cold_start = metrics::cold_start();
-    for line in delivery_metrics(
+    let delivered = Delivered {
         vendor,
-        &result,
+        result: &result,
+        refusal: answer.refusal.as_ref(),
         drift,
-        duration_ms,
-        &invocation,
-        cold_start,
-        now_ms,
-    ) {
+    };
+    for line in delivery_metrics(&delivered, duration_ms, &invocation, cold_start, now_ms) {
         metrics::write_line(&line);
     }
-    json_response(status, &body_of(&result))
+    json_response(answer.status, &answer.body)
+}
+
+/// The last non-empty segment of the path, unless it is the vendor's own segment: `wayke/new-order`
+/// gives `new-order`, `/cyclesoftware` gives none.
+pub fn route_segment<'p>(path: &'p str, vendor: &str) -> Option<&'p str> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.rsplit('/')
+        .find(|segment| !segment.is_empty())
+        .filter(|segment| *segment != vendor)
 }
 
 /// How far a delivery strays from what the vendor documents.
@@ -212,23 +220,36 @@ pub fn refusal(error: &PipelineError) -> Refusal {
     }
 }
 
+/// A delivery as its metrics see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivered<'a> {
+    pub vendor: &'a str,
+    pub result: &'a Result<Receipt, PipelineError>,
+    /// The refusal of a refused delivery ([`Answer::refusal`]).
+    pub refusal: Option<&'a Refusal>,
+    pub drift: Drift,
+}
+
 /// The EMF lines of one delivery of `invocation`: counters per vendor and in total (whether it
 /// was the process's first, a cold start, among them), and for a rejection its reason, and the
 /// schema drift of a new event.
 pub fn delivery_metrics(
-    vendor: &str,
-    result: &Result<Receipt, PipelineError>,
-    drift: Drift,
+    delivered: &Delivered<'_>,
     duration_ms: f64,
     invocation: &Invocation,
     cold_start: bool,
     timestamp_ms: i128,
 ) -> Vec<String> {
+    let Delivered {
+        vendor,
+        result,
+        refusal: refused,
+        drift,
+    } = *delivered;
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let outcome =
         |wanted: Outcome| flag(matches!(result, Ok(receipt) if receipt.outcome == wanted));
-    let refused = result.as_ref().err().map(refusal);
-    let failed = |service| flag(refused.as_ref().is_some_and(|r| r.failed == Some(service)));
+    let failed = |service| flag(refused.is_some_and(|r| r.failed == Some(service)));
     let counters = [
         ("Received", 1.0, Unit::Count),
         ("Accepted", outcome(Outcome::Accepted), Unit::Count),
@@ -257,7 +278,7 @@ pub fn delivery_metrics(
         &counters,
         timestamp_ms,
     )];
-    if let Some(refused) = &refused {
+    if let Some(refused) = refused {
         let dimensions = [("Vendor", vendor), ("Reason", refused.reason)];
         lines.push(metrics::emf_line(
             invocation,
@@ -269,19 +290,33 @@ pub fn delivery_metrics(
     lines
 }
 
-/// The status of a delivery's answer.
-pub fn status_of(result: &Result<Receipt, PipelineError>) -> StatusCode {
-    match result {
-        Ok(_) => StatusCode::OK,
-        Err(error) => refusal(error).status,
-    }
+/// How a delivery is answered: its status and body, and for a refused one its [`Refusal`],
+/// computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: StatusCode,
+    /// The outcome and id, or the refusal's message.
+    pub body: serde_json::Value,
+    pub refusal: Option<Refusal>,
 }
 
-/// The body the caller sees: the outcome and id, or the refusal's message.
-fn body_of(result: &Result<Receipt, PipelineError>) -> serde_json::Value {
-    match result {
-        Ok(receipt) => json!({ "status": receipt.outcome.as_str(), "id": receipt.id }),
-        Err(error) => json!({ "error": refusal(error).message }),
+impl Answer {
+    pub fn of(result: &Result<Receipt, PipelineError>) -> Self {
+        match result {
+            Ok(receipt) => Self {
+                status: StatusCode::OK,
+                body: json!({ "status": receipt.outcome.as_str(), "id": receipt.id }),
+                refusal: None,
+            },
+            Err(error) => {
+                let refusal = refusal(error);
+                Self {
+                    status: refusal.status,
+                    body: json!({ "error": refusal.message }),
+                    refusal: Some(refusal),
+                }
+            }
+        }
     }
 }
 
@@ -374,17 +409,42 @@ mod tests {
             ),
         ];
         for (result, status, body) in cases {
-            assert_eq!(status_of(&result).as_u16(), status, "{result:?}");
-            assert_eq!(body_of(&result), body, "{result:?}");
+            let answer = Answer::of(&result);
+            assert_eq!(
+                (answer.status.as_u16(), answer.body),
+                (status, body),
+                "{result:?}"
+            );
+            assert_eq!(
+                answer.refusal.map(|refusal| refusal.status),
+                result.as_ref().err().map(|_| answer.status)
+            );
         }
+    }
+
+    #[test]
+    fn the_route_is_the_last_segment_beyond_the_vendor() {
+        assert_eq!(
+            route_segment("/wayke/new-order", "wayke"),
+            Some("new-order")
+        );
+        assert_eq!(
+            route_segment("/lambda-url/wayke/new-order/", "wayke"),
+            Some("new-order")
+        );
+        assert_eq!(route_segment("/wayke", "wayke"), None);
+        assert_eq!(route_segment("/cyclesoftware?x=1", "cyclesoftware"), None);
+        assert_eq!(route_segment("/", "wayke"), None);
+        assert_eq!(route_segment("", "wayke"), None);
     }
 
     #[test]
     fn a_stale_signed_event_is_a_400_that_says_why() {
         let result: Result<Receipt, PipelineError> = Err(PipelineError::Stale { days: 7 });
-        assert_eq!(status_of(&result).as_u16(), 400);
+        let answer = Answer::of(&result);
+        assert_eq!(answer.status.as_u16(), 400);
         assert_eq!(
-            body_of(&result),
+            answer.body,
             json!({"error": "the event is older than the deduplication window (7 days): refused as a possible replay"})
         );
     }
@@ -407,18 +467,16 @@ mod tests {
             request_id: Some("req-7".into()),
             xray_trace_id: Some("Root=1-67891233-abcdef012345678912345678".into()),
         };
-        let lines = delivery_metrics(
-            "cyclesoftware",
-            &Ok(receipt),
-            Drift {
+        let delivered = Delivered {
+            vendor: "cyclesoftware",
+            result: &Ok(receipt),
+            refusal: None,
+            drift: Drift {
                 undocumented_event_type: true,
                 unknown_fields: 3,
             },
-            12.5,
-            &invocation,
-            true,
-            1_000,
-        );
+        };
+        let lines = delivery_metrics(&delivered, 12.5, &invocation, true, 1_000);
         assert_eq!(lines.len(), 1);
         let line = parse(&lines[0]);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
@@ -534,15 +592,15 @@ mod tests {
                 request_id: Some("req-9".into()),
                 xray_trace_id: None,
             };
-            let lines = delivery_metrics(
-                "wayke",
-                &Err(error),
-                Drift::default(),
-                1.0,
-                &invocation,
-                false,
-                1_000,
-            );
+            let result = Err(error);
+            let answer = Answer::of(&result);
+            let delivered = Delivered {
+                vendor: "wayke",
+                result: &result,
+                refusal: answer.refusal.as_ref(),
+                drift: Drift::default(),
+            };
+            let lines = delivery_metrics(&delivered, 1.0, &invocation, false, 1_000);
             assert_eq!(lines.len(), 2, "{reason}");
             let counters = parse(&lines[0]);
             assert_eq!(

@@ -28,11 +28,12 @@ use crate::secrets::{AuthError, Authenticator, SecretsUnavailable};
 use crate::vendors::{ClassifyError, Delivery, Vendor};
 use crate::verify::VerifyError;
 
-/// A delivery as it arrived.
+/// A delivery as the HTTP edge parsed it.
 #[derive(Debug, Clone, Copy)]
 pub struct Inbound<'a> {
-    /// The request path; its last segment may name the event type.
-    pub path: &'a str,
+    /// The last segment of the request path beyond the vendor's own (`new-order` in
+    /// `/wayke/new-order`), which may name the event type; `None` when there is none.
+    pub route: Option<&'a str>,
     pub headers: &'a HeaderMap,
     /// The raw body, exactly as sent.
     pub body: &'a [u8],
@@ -132,6 +133,11 @@ where
         &self.vendor
     }
 
+    /// The time by the pipeline's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.claims.now()
+    }
+
     /// Takes in one delivery, within the delivery deadline.
     pub async fn receive(&self, inbound: Inbound<'_>) -> Result<Receipt, PipelineError> {
         let deadline = Deadline::after(self.delivery_deadline);
@@ -149,7 +155,7 @@ where
         // Hashed once: the claim stores it, and vendors without event ids key on it.
         let digest = body_digest(inbound.body);
         let delivery = Delivery {
-            route: route_segment(inbound.path, self.vendor.name()),
+            route: inbound.route,
             body,
             body_digest: &digest,
         };
@@ -210,35 +216,5 @@ where
                 }
             }
         }
-    }
-}
-
-/// The last non-empty segment of the path, unless it is the vendor's own segment: `wayke/new-order`
-/// gives `new-order`, `/cyclesoftware` gives none.
-pub fn route_segment<'p>(path: &'p str, vendor: &str) -> Option<&'p str> {
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    path.rsplit('/')
-        .find(|segment| !segment.is_empty())
-        .filter(|segment| *segment != vendor)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::route_segment;
-
-    #[test]
-    fn the_route_is_the_last_segment_beyond_the_vendor() {
-        assert_eq!(
-            route_segment("/wayke/new-order", "wayke"),
-            Some("new-order")
-        );
-        assert_eq!(
-            route_segment("/lambda-url/wayke/new-order/", "wayke"),
-            Some("new-order")
-        );
-        assert_eq!(route_segment("/wayke", "wayke"), None);
-        assert_eq!(route_segment("/cyclesoftware?x=1", "cyclesoftware"), None);
-        assert_eq!(route_segment("/", "wayke"), None);
-        assert_eq!(route_segment("", "wayke"), None);
     }
 }

@@ -31,7 +31,7 @@ use webhook_core::config::{
 };
 use webhook_core::deadline::Deadline;
 use webhook_core::fanout::{MemoryPublisher, Message, PublishError, Publisher, Routes};
-use webhook_core::http::status_of;
+use webhook_core::http::Answer;
 use webhook_core::pipeline::{Inbound, Outcome, Pipeline};
 use webhook_core::republish::{ReplayRequest, Republisher};
 use webhook_core::vendors::revo_xef::{RevoXef, SIGNATURE_HEADER};
@@ -726,7 +726,7 @@ impl Run {
             let started = tokio::time::Instant::now();
             let result = pipeline
                 .receive(Inbound {
-                    path: "/revo-xef",
+                    route: None,
                     headers: &headers,
                     body: body.as_bytes(),
                 })
@@ -734,7 +734,7 @@ impl Run {
             Done::Delivery {
                 event,
                 forged,
-                status: status_of(&result).as_u16(),
+                status: Answer::of(&result).status.as_u16(),
                 outcome: result.ok().map(|receipt| receipt.outcome),
                 took: started.elapsed(),
                 routing,
