@@ -111,9 +111,10 @@ arm64: $(VENV_READY)
 ## every release binary against the Runtime API emulator and moto, and the republisher's drain
 ## rate.
 bench: $(VENV_READY)
-	# The deployed binaries as `sam build` makes them: without the operator CLI, whose SDK crates
-	# would otherwise add features to the functions' shared dependencies.
-	cargo build --release --locked --workspace --exclude webhooks --bins
+	# The deployed binaries with the features `sam build` gives them (the workspace's default
+	# members), then the floor on its own, so that neither adds features to the other.
+	cargo build --release --locked --bins
+	cargo build --release --locked -p cold-start-floor
 	cargo bench -p webhook-core --bench per_event --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench cold_start --locked
 	MOTO_PYTHON="$(CURDIR)/$(VENV)/bin/python" cargo bench -p webhook-tests --bench drain --locked
