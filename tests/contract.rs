@@ -31,6 +31,7 @@ fn event_of(key: &str, received_at: OffsetDateTime) -> Event {
         occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
         entity: Some("sales_order:1442".into()),
         account: Some("shop-7".into()),
+        published: None,
     };
     Event::new(
         "cyclesoftware",
@@ -751,6 +752,7 @@ mod publisher_scenarios {
             occurred_at: None,
             entity: Some(format!("order:{}\u{FFFE}", "9".repeat(200))),
             account: Some("tenant\u{FFFF}".into()),
+            published: None,
         };
         let payload = "{\"name\":\"caf\u{E9} \u{FFFF}\",\"n\":[1,2]}";
         // A vendor whose payload is published byte for byte (Revo Xef's is normalised).

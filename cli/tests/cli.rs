@@ -147,6 +147,7 @@ impl Deployed {
             occurred_at: None,
             entity: None,
             account: Some("branch-1".into()),
+            published: None,
         };
         let received = self.now - ago;
         let event = Event::new(vendor, classified, received, payload.into());

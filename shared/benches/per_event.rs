@@ -1,19 +1,27 @@
 //! CPU per event: authenticate + classify + claim + envelope building, with in-memory adapters,
 //! per vendor on its sample payloads, against the floor of HMAC-SHA256 of the body plus one
 //! `serde_json` parse of the same bytes (for a form body: decoding the form and parsing its
-//! `data`). Run with `make bench`.
+//! `data`). Each is measured by criterion, and then their ratio in alternating batches, which the
+//! machine's drift in speed does not skew. Run with `make bench`.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{BatchSize, Criterion};
 use lambda_http::http::{HeaderMap, HeaderValue};
+use std::hint::black_box;
 use std::path::Path;
+use std::time::{Duration, Instant};
 use webhook_core::claims::MemoryStore;
 use webhook_core::clock::FixedClock;
 use webhook_core::config::Config;
 use webhook_core::fanout::MemoryPublisher;
 use webhook_core::http::route_segment;
-use webhook_core::pipeline::{Inbound, Pipeline};
+use webhook_core::pipeline::{Inbound, Outcome, Pipeline, Receipt};
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_core::vendors::revo_xef::RevoXef;
 use webhook_core::vendors::service_order_hub::ServiceOrderHub;
@@ -40,95 +48,239 @@ fn sample(vendor: &str, event: &str, routed: bool) -> (Vec<u8>, String) {
     (body, route)
 }
 
-fn bench_vendor<V: Vendor + Copy>(c: &mut Criterion, vendor: V, event: &str, routed: bool) {
-    let (body, path) = sample(vendor.name(), event, routed);
-    let variables = [
-        ("EVENTS_TABLE", "events".to_string()),
-        ("FANOUT", format!("*={QUEUE}")),
-        ("WEBHOOK_SECRETS", SECRET.to_string()),
-        // The samples are recordings; CycleSoftware signs their (old) timestamps.
-        ("DEDUPE_TTL_DAYS", "3650".to_string()),
-    ];
-    let config = Config::from_lookup(&vendor, |name| {
-        variables
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
-    let (name, value) = credential_header(
-        config.authenticator.scheme(),
-        &Secret::new(SECRET).unwrap(),
-        &body,
-    );
-    let mut headers = HeaderMap::new();
-    headers.insert(name, HeaderValue::from_str(&value).unwrap());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
+/// One vendor's sample, ready to be delivered again and again, and its floor.
+struct Case<V> {
+    vendor: V,
+    event: &'static str,
+    body: Vec<u8>,
+    path: String,
+    headers: HeaderMap,
+    config: Config,
+    secret: Secret,
+    runtime: tokio::runtime::Runtime,
+    clock: FixedClock,
+}
+
+impl<V: Vendor + Copy> Case<V> {
+    fn new(vendor: V, event: &'static str, routed: bool) -> Self {
+        let (body, path) = sample(vendor.name(), event, routed);
+        let variables = [
+            ("EVENTS_TABLE", "events".to_string()),
+            ("FANOUT", format!("*={QUEUE}")),
+            ("WEBHOOK_SECRETS", SECRET.to_string()),
+            // The samples are recordings; CycleSoftware signs their (old) timestamps.
+            ("DEDUPE_TTL_DAYS", "3650".to_string()),
+        ];
+        let config = Config::from_lookup(&vendor, |name| {
+            variables
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
         .unwrap();
-    let clock = FixedClock::at(time::macros::datetime!(2026-11-23 12:00:00 UTC));
-    c.bench_function(
-        &format!("{}/{event} ({} bytes)", vendor.name(), body.len()),
-        |b| {
-            b.iter_batched(
-                || {
-                    // A fresh store per iteration: every delivery is a new event.
-                    let store = MemoryStore::new();
-                    let queue = MemoryPublisher::with_queues(&[QUEUE]);
-                    Pipeline::new(vendor, config.clone(), store, queue, clock.clone())
-                },
-                |pipeline| {
-                    let inbound = Inbound {
-                        route: route_segment(&path, vendor.name()),
-                        headers: &headers,
-                        body: &body,
-                    };
-                    runtime.block_on(pipeline.receive(inbound)).unwrap()
-                },
+        let secret = Secret::new(SECRET).unwrap();
+        let (name, value) = credential_header(config.authenticator.scheme(), &secret, &body);
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(&value).unwrap());
+        Self {
+            vendor,
+            event,
+            body,
+            path,
+            headers,
+            config,
+            secret,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap(),
+            clock: FixedClock::at(time::macros::datetime!(2026-11-23 12:00:00 UTC)),
+        }
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "{}/{} ({} bytes)",
+            self.vendor.name(),
+            self.event,
+            self.body.len()
+        )
+    }
+
+    /// A pipeline over a fresh store: every delivery to it is a new event.
+    fn pipeline(&self) -> Pipeline<V, MemoryStore, MemoryPublisher, FixedClock> {
+        let store = MemoryStore::new();
+        let queue = MemoryPublisher::with_queues(&[QUEUE]);
+        Pipeline::new(
+            self.vendor,
+            self.config.clone(),
+            store,
+            queue,
+            self.clock.clone(),
+        )
+    }
+
+    /// What is measured: one delivery of the sample, accepted.
+    fn deliver(&self, pipeline: &Pipeline<V, MemoryStore, MemoryPublisher, FixedClock>) -> Receipt {
+        let inbound = Inbound {
+            route: route_segment(&self.path, self.vendor.name()),
+            headers: &self.headers,
+            body: &self.body,
+        };
+        let receipt = self.runtime.block_on(pipeline.receive(inbound)).unwrap();
+        assert_eq!(receipt.outcome, Outcome::Accepted);
+        receipt
+    }
+
+    /// The floor: HMAC-SHA256 of the body and one parse of its JSON into a `Value`.
+    fn floor(&self) -> (String, serde_json::Value) {
+        let signature = sign(&self.secret, &self.body);
+        let value: serde_json::Value = match self.body.first() {
+            Some(b'{') => serde_json::from_slice(&self.body).unwrap(),
+            _ => form_urlencoded::parse(&self.body)
+                .find(|(key, _)| key == "data")
+                .map(|(_, data)| serde_json::from_str(&data).unwrap())
+                .unwrap(),
+        };
+        (signature, value)
+    }
+
+    fn bench(&self, c: &mut Criterion) {
+        c.bench_function(&format!("floor/{}", self.name()), |b| {
+            b.iter(|| self.floor())
+        });
+        c.bench_function(&self.name(), |b| {
+            // Pipelines are made and dropped outside the measurement.
+            b.iter_batched_ref(
+                || self.pipeline(),
+                |p| self.deliver(p),
                 BatchSize::SmallInput,
             )
-        },
-    );
-}
-
-fn floor(c: &mut Criterion, vendor: &str, event: &str) {
-    let (body, _) = sample(vendor, event, false);
-    let secret = Secret::new(SECRET).unwrap();
-    c.bench_function(
-        &format!("floor/{vendor}/{event} ({} bytes)", body.len()),
-        |b| {
-            b.iter(|| {
-                let signature = sign(&secret, &body);
-                let value: serde_json::Value = match body.first() {
-                    Some(b'{') => serde_json::from_slice(&body).unwrap(),
-                    _ => form_urlencoded::parse(&body)
-                        .find(|(key, _)| key == "data")
-                        .map(|(_, data)| serde_json::from_str(&data).unwrap())
-                        .unwrap(),
-                };
-                (signature, value)
-            })
-        },
-    );
-}
-
-fn per_event(c: &mut Criterion) {
-    for (vendor, event) in [
-        ("cyclesoftware", "sales_order.updated"),
-        ("wayke", "new-order"),
-        ("service-order-hub", "invoice"),
-        ("revo-xef", "order.created"),
-        ("revo-xef", "order.updated"),
-    ] {
-        floor(c, vendor, event);
+        });
     }
-    bench_vendor(c, CycleSoftware, "sales_order.updated", false);
-    bench_vendor(c, Wayke, "new-order", true);
-    bench_vendor(c, ServiceOrderHub, "invoice", true);
-    bench_vendor(c, RevoXef, "order.created", false);
-    bench_vendor(c, RevoXef, "order.updated", false);
+
+    /// The pipeline's time over the floor's, measured in alternating batches, so that the
+    /// machine's speed, which drifts over seconds, weighs on both alike: the quartiles of the
+    /// ratio over `rounds` pairs of batches, and the median times.
+    fn interleaved(&self, rounds: usize) -> Interleaved {
+        const BATCH: u32 = 100;
+        let mut ratios = Vec::with_capacity(rounds);
+        let mut floors = Vec::with_capacity(rounds);
+        let mut pipelines = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            let fresh: Vec<_> = (0..BATCH).map(|_| self.pipeline()).collect();
+            let time_floor = || {
+                let start = Instant::now();
+                for _ in 0..BATCH {
+                    black_box(self.floor());
+                }
+                start.elapsed() / BATCH
+            };
+            let time_pipeline = || {
+                let start = Instant::now();
+                for pipeline in &fresh {
+                    black_box(self.deliver(pipeline));
+                }
+                start.elapsed() / BATCH
+            };
+            // Each goes first in every other round.
+            let (floor, pipeline) = if round % 2 == 0 {
+                let floor = time_floor();
+                (floor, time_pipeline())
+            } else {
+                let pipeline = time_pipeline();
+                (time_floor(), pipeline)
+            };
+            ratios.push(pipeline.as_secs_f64() / floor.as_secs_f64());
+            floors.push(floor);
+            pipelines.push(pipeline);
+        }
+        ratios.sort_by(f64::total_cmp);
+        floors.sort();
+        pipelines.sort();
+        Interleaved {
+            quartiles: [
+                ratios[rounds / 4],
+                ratios[rounds / 2],
+                ratios[rounds * 3 / 4],
+            ],
+            floor: floors[rounds / 2],
+            pipeline: pipelines[rounds / 2],
+        }
+    }
 }
 
-criterion_group!(benches, per_event);
-criterion_main!(benches);
+/// What [`Case::interleaved`] measured.
+struct Interleaved {
+    /// First quartile, median and third quartile of the ratio pipeline / floor.
+    quartiles: [f64; 3],
+    floor: Duration,
+    pipeline: Duration,
+}
+
+/// The most a delivery may cost, in multiples of its floor (issue: "per-event CPU within 2×").
+const TARGET_RATIO: f64 = 2.0;
+
+fn measure<V: Vendor + Copy>(
+    c: &mut Criterion,
+    ratios: &mut Vec<(String, Interleaved)>,
+    case: Case<V>,
+) {
+    case.bench(c);
+    // Under `cargo test --benches` (no `--bench`), one round shows the measurement runs.
+    let rounds = if std::env::args().any(|arg| arg == "--bench") {
+        201
+    } else {
+        1
+    };
+    ratios.push((case.name(), case.interleaved(rounds)));
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let mut ratios = Vec::new();
+    measure(
+        &mut c,
+        &mut ratios,
+        Case::new(CycleSoftware, "sales_order.updated", false),
+    );
+    measure(&mut c, &mut ratios, Case::new(Wayke, "new-order", true));
+    measure(
+        &mut c,
+        &mut ratios,
+        Case::new(ServiceOrderHub, "invoice", true),
+    );
+    measure(
+        &mut c,
+        &mut ratios,
+        Case::new(RevoXef, "order.created", false),
+    );
+    measure(
+        &mut c,
+        &mut ratios,
+        Case::new(RevoXef, "order.updated", false),
+    );
+    c.final_summary();
+    println!("\nper-event CPU over its floor, interleaved batches of 100 (quartiles of the ratio; median times):");
+    for (name, measured) in &ratios {
+        let [low, median, high] = measured.quartiles;
+        println!(
+            "  {name}: {median:.2}x ({low:.2} - {high:.2}); pipeline {:.2} us, floor {:.2} us",
+            measured.pipeline.as_secs_f64() * 1e6,
+            measured.floor.as_secs_f64() * 1e6,
+        );
+    }
+    let over: Vec<&str> = ratios
+        .iter()
+        .filter(|(_, measured)| measured.quartiles[1] > TARGET_RATIO)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if over.is_empty() {
+        println!("every vendor within {TARGET_RATIO}x its floor (median ratio)");
+    } else {
+        println!(
+            "over {TARGET_RATIO}x its floor (median ratio): {}",
+            over.join(", ")
+        );
+    }
+}

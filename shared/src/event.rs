@@ -26,6 +26,11 @@ pub struct Classified {
     /// The vendor account that sent the event (Revo `tenant`, CycleSoftware `account_id`, Wayke
     /// branch), when the delivery says; consumers filter on it.
     pub account: Option<String>,
+    /// The payload consumers receive, when the vendor publishes something other than the body
+    /// as received (Revo Xef's normalised JSON: [`crate::vendors::Vendor::published_payload`]),
+    /// made while classifying so that the body is read once; `None` when the body is published
+    /// as it is.
+    pub published: Option<String>,
 }
 
 /// A claimed event: everything needed to publish it, now or again later.
@@ -81,21 +86,27 @@ impl Event {
     /// FIFO `MessageDeduplicationId`: hex SHA-256 of the partition key (64 characters, within
     /// SQS's 128 and its alphabet whatever the dedupe key contains).
     pub fn deduplication_id(&self) -> String {
-        hex::encode(Sha256::digest(self.pk().as_bytes()))
+        hex(&Sha256::digest(self.pk().as_bytes()))
     }
 
     /// The SQS message body: [`Envelope`] (`{"version","id","vendor","account","eventType",
     /// "dedupeKey","receivedAt","occurredAt","payload"}`), the type consumers read it with,
     /// whose `payload` is what the vendor publishes for the stored body
     /// ([`crate::vendors::published_payload`]: the vendor's JSON byte for byte, Revo Xef's
-    /// normalised). A payload that is not JSON (never stored: every vendor's classification
-    /// requires JSON) is published as a JSON string, so that the message stays valid.
+    /// normalised). A payload that is not JSON (never stored: a body is stored only once its
+    /// vendor classified it) is published as a JSON string, so that the message stays valid.
     pub fn envelope(&self) -> String {
         let payload = crate::vendors::published_payload(&self.vendor, &self.payload);
-        let payload: Cow<'_, RawValue> = match serde_json::from_str::<&RawValue>(&payload) {
-            Ok(raw) => Cow::Borrowed(raw),
-            Err(_) => Cow::Owned(string_payload(&payload)),
-        };
+        match serde_json::from_str::<&RawValue>(&payload) {
+            Ok(_) => self.envelope_with(&payload),
+            Err(_) => self.envelope_with(string_payload(&payload).get()),
+        }
+    }
+
+    /// The envelope with `payload` written in as it is, unchecked: the published payload of a
+    /// body its vendor has just classified, which the [`crate::vendors::Vendor`] contract makes
+    /// JSON, and which classification parsed in full already.
+    pub fn envelope_with(&self, payload: &str) -> String {
         Envelope {
             version: ENVELOPE_VERSION,
             id: Cow::Borrowed(&self.id),
@@ -105,9 +116,9 @@ impl Event {
             dedupe_key: Cow::Borrowed(&self.dedupe_key),
             received_at: Cow::Borrowed(&self.received_at),
             occurred_at: self.occurred_at.as_deref().map(Cow::Borrowed),
-            payload,
+            payload: Cow::Borrowed(RawValue::NULL),
         }
-        .to_json()
+        .to_json_with_payload(payload)
     }
 }
 
@@ -119,12 +130,25 @@ fn string_payload(text: &str) -> Box<RawValue> {
 
 /// `<vendor>#<dedupe key>`, the partition key of a claim.
 pub fn partition_key(vendor: &str, dedupe_key: &str) -> String {
-    format!("{vendor}#{dedupe_key}")
+    [vendor, "#", dedupe_key].concat()
 }
 
 /// Hex SHA-256 of bytes: the dedupe key of vendors without an event id.
 pub fn body_digest(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
+    hex(&Sha256::digest(body))
+}
+
+/// `bytes` in lowercase hex. Each event needs four or five of these (digests, ids, a lease
+/// token), so they are written straight into a string of the final size (`hex::encode` goes
+/// through an iterator of characters).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 /// RFC 3339 in UTC with exactly three fractional digits, as stored and published: one width
@@ -178,15 +202,19 @@ pub fn event_id(vendor: &str, dedupe_key: &str) -> String {
     bytes.copy_from_slice(&digest[..16]);
     bytes[6] = (bytes[6] & 0x0f) | 0x80;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
+    let hex = hex(&bytes);
+    [
         &hex[0..8],
+        "-",
         &hex[8..12],
+        "-",
         &hex[12..16],
+        "-",
         &hex[16..20],
-        &hex[20..32]
-    )
+        "-",
+        &hex[20..32],
+    ]
+    .concat()
 }
 
 #[cfg(test)]
@@ -201,6 +229,7 @@ mod tests {
             occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
             entity: Some("sales_order:1442".into()),
             account: Some("shop-7".into()),
+            published: None,
         }
     }
 
@@ -353,6 +382,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn hex_is_lowercase_hex_two_digits_a_byte(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            proptest::prop_assert_eq!(hex(&bytes), hex::encode(&bytes));
+        }
+
         #[test]
         fn rfc3339_writes_what_the_time_crate_would(
             seconds in -62_167_219_200i64..253_402_300_799,

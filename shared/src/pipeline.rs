@@ -22,10 +22,10 @@ use crate::claims::{ClaimError, ClaimStore, Claimed, Claims, LeaseToken};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::deadline::Deadline;
-use crate::event::{body_digest, Classified, Event};
-use crate::fanout::{Publisher, Routing};
+use crate::event::{body_digest, Event};
+use crate::fanout::{Message, Publisher, Routing};
 use crate::secrets::{AuthError, Authenticator, SecretsUnavailable};
-use crate::vendors::{ClassifyError, Delivery, Vendor};
+use crate::vendors::{delivery_payload, ClassifyError, Delivery, Vendor};
 use crate::verify::VerifyError;
 
 /// A delivery as the HTTP edge parsed it.
@@ -179,16 +179,23 @@ where
             secret_index: verified.secret_index,
             published,
         };
-        let mut event = Event::new(self.vendor.name(), classified.clone(), now, body.to_owned());
+        let mut classified = classified;
+        let payload = delivery_payload(&mut classified, body);
         let mut rekeyed = false;
         loop {
+            let event = Event::new(self.vendor.name(), classified.clone(), now, body.to_owned());
+            // Built once: its size is checked before the claim, and it is what is published.
+            let message = Message::of_classified(&event, &payload);
             match self
                 .claims
-                .claim(event.clone(), &digest, &token, &deadline)
+                .claim(event, &message, &digest, &token, &deadline)
                 .await?
             {
                 Claimed::Mine(claim) => {
-                    let published = self.claims.publish(&claim, &token, &deadline).await?;
+                    let published = self
+                        .claims
+                        .publish(&claim, &message, &token, &deadline)
+                        .await?;
                     return Ok(receipt(Outcome::Accepted, claim.event, published));
                 }
                 Claimed::Existing(existing) if existing.body_digest != digest && !rekeyed => {
@@ -196,15 +203,11 @@ where
                     // adds the body's digest; a redelivery of this body finds that claim.
                     tracing::warn!(
                         vendor = self.vendor.name(),
-                        event_type = %event.event_type,
-                        dedupe_key = %event.dedupe_key,
+                        event_type = %classified.event_type,
+                        dedupe_key = %existing.event.dedupe_key,
                         "the vendor's id came with another body; taking it in under a key with the body digest"
                     );
-                    let rekeyed_event = Classified {
-                        dedupe_key: format!("{}#{digest}", classified.dedupe_key),
-                        ..classified.clone()
-                    };
-                    event = Event::new(self.vendor.name(), rekeyed_event, now, body.to_owned());
+                    classified.dedupe_key = format!("{}#{digest}", classified.dedupe_key);
                     rekeyed = true;
                 }
                 Claimed::Existing(existing) => {
@@ -212,7 +215,7 @@ where
                         .claims
                         .finish_if_lapsed(&existing, &token, &deadline)
                         .await?;
-                    return Ok(receipt(Outcome::Duplicate, event, published));
+                    return Ok(receipt(Outcome::Duplicate, existing.event, published));
                 }
             }
         }

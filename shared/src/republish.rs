@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::config::RepublisherConfig;
 use crate::deadline::Deadline;
 use crate::event::rfc3339;
-use crate::fanout::Publisher;
+use crate::fanout::{Message, Publisher};
 use crate::metrics::{self, Invocation, Unit};
 
 /// The dimension of the republisher's metrics (the template's alarm names it).
@@ -251,7 +251,12 @@ where
         };
         // With the event's id, as the delivery lines have it: the saved "event path" query finds
         // these lines too.
-        match self.claims.publish(&claim, &token, deadline).await {
+        let message = Message::of(&claim.event);
+        match self
+            .claims
+            .publish(&claim, &message, &token, deadline)
+            .await
+        {
             Ok(sent) => {
                 tracing::info!(
                     id = %claim.event.id,
@@ -441,6 +446,7 @@ mod tests {
                 occurred_at: None,
                 entity: None,
                 account: None,
+                published: None,
             };
             let claims = Claims::new(
                 self.store.clone(),
@@ -450,8 +456,15 @@ mod tests {
                 Duration::days(7),
             );
             let event = Event::new(vendor, classified, at, "{}".into());
+            let message = Message::of(&event);
             let claimed = claims
-                .claim(event, "d", &LeaseToken::new(), &Deadline::after(PLENTY))
+                .claim(
+                    event,
+                    &message,
+                    "d",
+                    &LeaseToken::new(),
+                    &Deadline::after(PLENTY),
+                )
                 .await
                 .unwrap();
             let Claimed::Mine(claim) = claimed else {

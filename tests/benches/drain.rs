@@ -52,6 +52,7 @@ async fn measure() {
                 occurred_at: None,
                 entity: None,
                 account: None,
+                published: None,
             };
             let payload = format!(r#"{{"n":{i},"note":"left by a delivery that died"}}"#);
             let event = Event::new(vendor, classified, TEST_NOW, payload);

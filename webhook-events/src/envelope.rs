@@ -16,6 +16,10 @@ use crate::{Error, VendorEvent};
 /// meaning only with a new version.
 pub const ENVELOPE_VERSION: u32 = 1;
 
+/// Room for an envelope's fields besides the payload, names included: enough for typical ids,
+/// keys and times, so that writing one rarely grows its buffer.
+const ENVELOPE_FIELDS_CAPACITY: usize = 512;
+
 /// The body of an SQS message: what happened, where it came from, and the vendor's payload.
 ///
 /// The webhook functions build it with borrowed text ([`Cow::Borrowed`]) and write it with
@@ -80,9 +84,44 @@ impl Envelope<'_> {
 
     /// The envelope as JSON text, fields in declaration order, `payload` last and byte for byte.
     pub fn to_json(&self) -> String {
+        // Sized for the payload and the other fields at once, so it is written without growing.
+        let mut json = Vec::with_capacity(self.payload.get().len() + ENVELOPE_FIELDS_CAPACITY);
         // Cannot fail: every field is text, a number or JSON already checked by `RawValue`, and
-        // the output is a `String`. The empty string is never reached.
-        serde_json::to_string(self).unwrap_or_default()
+        // the output is UTF-8. The empty string is never reached.
+        if serde_json::to_writer(&mut json, self).is_err() {
+            return String::new();
+        }
+        String::from_utf8(json).unwrap_or_default()
+    }
+
+    /// [`Envelope::to_json`] with `payload` written in place of [`Envelope::payload`] as it is,
+    /// unchecked: for a producer whose payload is JSON by construction (it parsed every byte of
+    /// it), spared parsing it again into a `RawValue`. The caller answers for `payload` being
+    /// one JSON value.
+    pub fn to_json_with_payload(&self, payload: &str) -> String {
+        // The envelope with a `null` payload ends in `"payload":null}` (payload last); the
+        // payload replaces that `null`.
+        const NULL_TAIL: &[u8] = b"null}";
+        let head = Envelope {
+            payload: Cow::Borrowed(RawValue::NULL),
+            ..self.clone()
+        };
+        let mut json = Vec::with_capacity(payload.len() + ENVELOPE_FIELDS_CAPACITY);
+        // Cannot fail, as in `to_json`; were it to, the payload is checked after all.
+        if serde_json::to_writer(&mut json, &head).is_err() || !json.ends_with(NULL_TAIL) {
+            return match serde_json::from_str::<&RawValue>(payload) {
+                Ok(raw) => Envelope {
+                    payload: Cow::Borrowed(raw),
+                    ..head
+                }
+                .to_json(),
+                Err(_) => String::new(),
+            };
+        }
+        json.truncate(json.len() - NULL_TAIL.len());
+        json.extend_from_slice(payload.as_bytes());
+        json.push(b'}');
+        String::from_utf8(json).unwrap_or_default()
     }
 
     /// The payload read into the typed model of its vendor and event type: see
@@ -91,5 +130,37 @@ impl Envelope<'_> {
     /// [`Error::Payload`], and [`Envelope::payload`] still holds it.
     pub fn typed(&self) -> Result<VendorEvent, Error> {
         VendorEvent::parse(&self.vendor, &self.event_type, self.payload.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_written_in_unchecked_gives_the_same_text_as_a_checked_one() {
+        for payload in [
+            "{}",
+            "null",
+            r#"{"a":[1,2.50,{"b":"caf\u00e9 \"x\""}],"c":null}"#,
+            "[\"\u{FFFD}\", 1e2]",
+            "\"text\"",
+        ] {
+            let envelope = Envelope {
+                version: ENVELOPE_VERSION,
+                id: Cow::Borrowed("0190-id"),
+                vendor: Cow::Borrowed("wayke"),
+                account: None,
+                event_type: Cow::Borrowed("new-order"),
+                dedupe_key: Cow::Borrowed("new-order:\"1\""),
+                received_at: Cow::Borrowed("2026-11-30T01:00:00.000Z"),
+                occurred_at: Some(Cow::Borrowed("2026-11-30T00:59:00.000Z")),
+                payload: Cow::Borrowed(serde_json::from_str::<&RawValue>(payload).unwrap()),
+            };
+            let written = envelope.to_json_with_payload(payload);
+            assert_eq!(written, envelope.to_json(), "{payload}");
+            let read = Envelope::from_json(&written).unwrap();
+            assert_eq!(read.payload.get(), payload);
+        }
     }
 }

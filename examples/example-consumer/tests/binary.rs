@@ -23,6 +23,7 @@ fn order(id: &str) -> Event {
         occurred_at: None,
         entity: None,
         account: None,
+        published: None,
     };
     let payload = json!({"id": id, "orderNumber": format!("A-{id}")}).to_string();
     Event::new(

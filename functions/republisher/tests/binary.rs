@@ -96,6 +96,7 @@ async fn abandoned(stack: &Stack, vendor: &str, count: usize) {
             occurred_at: None,
             entity: None,
             account: None,
+            published: None,
         };
         let event = Event::new(vendor, classified, TEST_NOW, format!("{{\"n\":{i}}}"));
         let claim = Claim::received(event, "digest".into(), &LeaseToken::new(), TEST_NOW);

@@ -277,6 +277,7 @@ mod tests {
             occurred_at: None,
             entity: None,
             account: None,
+            published: None,
         };
         let event = crate::event::Event::new(
             "wayke",

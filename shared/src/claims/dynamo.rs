@@ -416,7 +416,10 @@ fn number(value: i64) -> AttributeValue {
 /// The item of a claim. Refuses a payload that would not fit even compressed.
 pub(crate) fn to_item(claim: &Claim) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let event = &claim.event;
-    let mut item = HashMap::from([
+    // Room for every attribute a claim can have (eleven always, six at times), so that the map
+    // is allocated once and never rehashed.
+    let mut item = HashMap::with_capacity(17);
+    item.extend([
         (ATTR_PK.to_string(), text(&event.pk())),
         (ATTR_ID.to_string(), text(&event.id)),
         (ATTR_VENDOR.to_string(), text(&event.vendor)),
@@ -571,6 +574,7 @@ mod tests {
             occurred_at: occurred.then_some(datetime!(2022-04-20 10:29:23.309 UTC)),
             entity: Some("sales_order:1".into()),
             account: occurred.then(|| "shop-7".to_string()),
+            published: None,
         };
         let event = Event::new("cyclesoftware", classified, NOW, "{\"a\":1}".into());
         Claim::received(

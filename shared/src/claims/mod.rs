@@ -45,6 +45,8 @@ mod dynamo;
 mod memory;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use futures_util::future::join_all;
 use time::{Duration, OffsetDateTime};
@@ -97,17 +99,17 @@ impl Status {
 pub struct LeaseToken(String);
 
 impl LeaseToken {
-    /// A new token: 128 random bits, hex.
+    /// A new token, 128 bits in hex: a random number the process draws once, plus how many
+    /// tokens it made before. Tokens of one process differ by their count, those of two processes
+    /// by their draws; and no token costs a system call, which drawing 128 bits for each did.
     pub fn new() -> Self {
-        let mut bytes = [0u8; 16];
-        if getrandom::getrandom(&mut bytes).is_err() {
-            // The OS refused randomness (it does not on Lambda): a token unique to this process
-            // and moment still tells holders apart.
-            let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-            bytes.copy_from_slice(&nanos.to_le_bytes());
-            bytes[..4].copy_from_slice(&std::process::id().to_le_bytes());
-        }
-        Self(hex::encode(bytes))
+        static BASE: OnceLock<u128> = OnceLock::new();
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        let base = *BASE.get_or_init(random_base);
+        let count = MADE.fetch_add(1, Ordering::Relaxed);
+        Self(crate::event::hex(
+            &base.wrapping_add(u128::from(count)).to_be_bytes(),
+        ))
     }
 
     /// A token as stored.
@@ -124,6 +126,18 @@ impl Default for LeaseToken {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// 128 random bits from the OS. If it refuses (it does not on Lambda), a number unique to this
+/// process and moment still tells processes apart.
+fn random_base() -> u128 {
+    let mut bytes = [0u8; 16];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+        bytes.copy_from_slice(&nanos.to_le_bytes());
+        bytes[..4].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    u128::from_le_bytes(bytes)
 }
 
 /// The holder of a claim and until when (epoch seconds).
@@ -387,16 +401,18 @@ where
         self.clock.now()
     }
 
-    /// Claims `event` for `token`: refuses before any write a message that would not fit SQS
-    /// or a payload that would not fit an item.
+    /// Claims `event` for `token`. `message` is the event's message ([`Message::of`]), which
+    /// the caller builds once and publishes if the claim is its own. Refuses before any write a
+    /// message that would not fit SQS or a payload that would not fit an item.
     pub async fn claim(
         &self,
         event: Event,
+        message: &Message,
         body_digest: &str,
         token: &LeaseToken,
         deadline: &Deadline,
     ) -> Result<Claimed, ClaimError> {
-        let size = Message::of(&event).size();
+        let size = message.size();
         if size > MAX_MESSAGE_BYTES {
             return Err(ClaimError::MessageTooLarge { size });
         }
@@ -440,18 +456,23 @@ where
             return Ok(0);
         }
         match self.take_over(&existing.pk(), token, deadline).await? {
-            Some(claim) => self.publish(&claim, token, deadline).await,
+            Some(claim) => {
+                self.publish(&claim, &Message::of(&claim.event), token, deadline)
+                    .await
+            }
             None => Ok(0),
         }
     }
 
-    /// Publishes a claim `token` holds to every queue its event is routed to now that is not
-    /// known to have it, all at once, then settles it. When a queue fails, records the queues
-    /// that took the message and releases the lease, so the next attempt sends only the rest and
-    /// need not wait. Returns how many messages went out.
+    /// Publishes `message`, the message of a claim `token` holds ([`Message::of`] its event), to
+    /// every queue the event is routed to now that is not known to have it, all at once, then
+    /// settles the claim. When a queue fails, records the queues that took the message and
+    /// releases the lease, so the next attempt sends only the rest and need not wait. Returns
+    /// how many messages went out.
     pub async fn publish(
         &self,
         claim: &Claim,
+        message: &Message,
         token: &LeaseToken,
         deadline: &Deadline,
     ) -> Result<usize, ClaimError> {
@@ -471,12 +492,12 @@ where
             .iter()
             .filter(|queue| !claim.published_queues.contains(queue))
             .collect();
-        let message = Message::of(event);
-        let results =
-            join_all(missing.iter().map(|queue| {
-                bounded(deadline, "publish", self.publisher.publish(queue, &message))
-            }))
-            .await;
+        let results = join_all(
+            missing
+                .iter()
+                .map(|queue| bounded(deadline, "publish", self.publisher.publish(queue, message))),
+        )
+        .await;
         let sent: Vec<String> = missing
             .iter()
             .zip(&results)
@@ -608,5 +629,35 @@ pub mod payload {
             });
         }
         Ok(Stored::Gzip(compressed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn lease_tokens_are_32_hex_digits_and_never_repeat_across_threads() {
+        let tokens: Vec<String> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..1000)
+                            .map(|_| LeaseToken::new().as_str().to_string())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|thread| thread.join().unwrap_or_default())
+                .collect()
+        });
+        assert_eq!(tokens.len(), 4000);
+        assert!(tokens
+            .iter()
+            .all(|token| token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert_eq!(tokens.iter().collect::<HashSet<_>>().len(), 4000);
     }
 }

@@ -38,7 +38,20 @@ pub struct Message {
 }
 
 impl Message {
+    /// The message of a stored event: its body published as its vendor publishes it
+    /// ([`Event::envelope`]).
     pub fn of(event: &Event) -> Self {
+        Self::with_body(event, event.envelope())
+    }
+
+    /// The message of an event whose body its vendor has just classified, with `payload`, the
+    /// published payload classification made ([`crate::vendors::delivery_payload`]): JSON by
+    /// the vendor contract, not parsed again ([`Event::envelope_with`]).
+    pub fn of_classified(event: &Event, payload: &str) -> Self {
+        Self::with_body(event, event.envelope_with(payload))
+    }
+
+    fn with_body(event: &Event, envelope: String) -> Self {
         let attributes = [
             (ATTRIBUTE_VENDOR, Some(event.vendor.as_str())),
             (ATTRIBUTE_EVENT_TYPE, Some(event.event_type.as_str())),
@@ -48,7 +61,7 @@ impl Message {
         .filter_map(|(name, value)| Some((name, sqs_attribute(value?)?.into_owned())))
         .collect();
         Self {
-            body: sqs_safe_json(&event.envelope()).into_owned(),
+            body: sqs_safe_json(envelope),
             attributes,
             group_id: event.message_group.clone(),
             deduplication_id: event.deduplication_id(),

@@ -77,6 +77,7 @@ impl Vendor for CycleSoftware {
             occurred_at: Some(occurred_at),
             entity,
             account: account(head.account_id.0.as_deref()),
+            published: None,
         })
     }
 }
@@ -410,6 +411,7 @@ mod tests {
                 occurred_at: Some(datetime!(2022-04-20 10:29:23.309 UTC)),
                 entity: Some("sales_order:1442".into()),
                 account: Some("1".into()),
+                published: None,
             }
         );
         let repair = classify(&fixture("workshop_order.updated.json")).unwrap();

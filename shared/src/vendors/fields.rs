@@ -171,19 +171,30 @@ impl<'p> KeySeed<'_, 'p> {
         let mut captures = Vec::new();
         let mut grandchildren = Vec::new();
         for (index, rest) in self.children {
+            // The pointer's next segment is `key` when the rest starts with `/<key>` and goes on
+            // with `/` or ends. This runs for every key of every object on the way to a pointer,
+            // and nearly every key differs: the byte after where the key would end and the first
+            // byte tell most apart before the text is compared.
             let below = rest.strip_prefix('/').unwrap_or(rest);
-            let (segment, further) = match below.find('/') {
-                Some(at) => below.split_at(at),
-                None => (below, ""),
-            };
-            if segment != key {
+            let bytes = below.as_bytes();
+            if !matches!(bytes.get(key.len()), None | Some(b'/'))
+                || bytes.first() != key.as_bytes().first()
+            {
                 continue;
             }
+            let Some(further) = below.strip_prefix(key) else {
+                continue;
+            };
             if further.is_empty() {
                 captures.push(*index);
-            } else {
+            } else if further.starts_with('/') {
                 grandchildren.push((*index, further));
             }
+        }
+        let matched = !captures.is_empty() || !grandchildren.is_empty();
+        if matched && key.as_bytes().contains(&b'/') {
+            // No segment holds `/`: a key with one matches no pointer (`b/c` is not `/b/c`).
+            return (Vec::new(), Vec::new());
         }
         (captures, grandchildren)
     }
@@ -399,8 +410,17 @@ mod tests {
         use proptest::prelude::*;
         use serde_json::Value;
 
-        const KEYS: &[&str] = &["id", "case", "a", "b/c"];
-        const POINTERS: &[&str] = &["/id", "/case", "/case/id", "/case/a/id", "/a", "/a/case"];
+        const KEYS: &[&str] = &["id", "case", "a", "b", "c", "b/c", "i"];
+        const POINTERS: &[&str] = &[
+            "/id",
+            "/case",
+            "/case/id",
+            "/case/a/id",
+            "/a",
+            "/a/case",
+            "/b/c",
+            "/i",
+        ];
 
         fn json() -> impl Strategy<Value = Value> {
             let leaf = prop_oneof![

@@ -57,6 +57,23 @@ pub fn published_payload<'b>(vendor: &str, body: &'b str) -> Cow<'b, str> {
         Some((_, published)) => published(body),
         None => Cow::Borrowed(body),
     };
+    as_published(payload)
+}
+
+/// The payload a delivery publishes for `body`: the one its classification made
+/// ([`Classified::published`]), else the body itself, as [`published_payload`] would give it
+/// (which the republisher uses on the stored body): the same, without reading the body again.
+pub fn delivery_payload<'b>(classified: &mut Classified, body: &'b str) -> Cow<'b, str> {
+    as_published(
+        classified
+            .published
+            .take()
+            .map_or(Cow::Borrowed(body), Cow::Owned),
+    )
+}
+
+/// `payload` without the JSON whitespace around its value.
+fn as_published(payload: Cow<'_, str>) -> Cow<'_, str> {
     match payload {
         Cow::Borrowed(text) => Cow::Borrowed(trim_json_whitespace(text)),
         Cow::Owned(text) if trim_json_whitespace(&text).len() == text.len() => Cow::Owned(text),
@@ -302,13 +319,13 @@ pub fn routed_event<'a>(
 /// because one vendor id can stand behind two webhook types (a lead sent as two types, a status
 /// sent as new status and as transition), which are two events.
 pub fn id_key(event_type: &str, id: &str) -> String {
-    format!("{event_type}:{id}")
+    [event_type, ":", id].concat()
 }
 
 /// `<event type>:<hex SHA-256 of the body>`: the key of an event the vendor gives no id for,
 /// from the digest the pipeline computed.
 pub fn body_key(event_type: &str, body_digest: &str) -> String {
-    format!("{event_type}:{body_digest}")
+    [event_type, ":", body_digest].concat()
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ impl Vendor for RevoXef {
             occurred_at: None,
             entity: body.entity(),
             account: account(body.tenant.as_deref()),
+            published: Some(body.to_json()),
         })
     }
 
@@ -551,6 +552,27 @@ mod tests {
             RevoXef.published_payload(&body),
             RevoXef.published_payload(&body)
         );
+    }
+
+    #[test]
+    fn classification_makes_the_payload_the_stored_body_is_published_as() {
+        let mut bodies: Vec<String> =
+            std::fs::read_dir(format!("{}/fixtures/revo-xef", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                .collect();
+        bodies.push(r#" {"event":"x.y","extra":[1, 2],"data":{"b":1.50},"tenant":"t"} "#.into());
+        bodies.push("event=x.y&data=not+json&note=caf%C3%A9".into());
+        assert!(bodies.len() > 10);
+        for body in &bodies {
+            let mut classified = classify(body).unwrap();
+            assert!(classified.published.is_some(), "{body}");
+            assert_eq!(
+                crate::vendors::delivery_payload(&mut classified, body),
+                crate::vendors::published_payload(VENDOR, body),
+                "{body}"
+            );
+        }
     }
 
     #[test]

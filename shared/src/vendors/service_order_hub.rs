@@ -85,6 +85,7 @@ impl Vendor for ServiceOrderHub {
             occurred_at,
             entity,
             account: None,
+            published: None,
         })
     }
 }

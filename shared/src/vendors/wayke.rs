@@ -73,6 +73,7 @@ impl Vendor for Wayke {
                 occurred_at: occurred_at.and_then(|pointer| body.time(pointer)),
                 entity,
                 account: account(body.str("/branch/id")),
+                published: None,
             };
         Ok(match event_type {
             // No event id: a process step that changes state twice sends two different bodies.
