@@ -26,10 +26,10 @@ pub struct Classified {
     /// The vendor account that sent the event (Revo `tenant`, CycleSoftware `account_id`, Wayke
     /// branch), when the delivery says; consumers filter on it.
     pub account: Option<String>,
-    /// The payload consumers receive, when the vendor publishes something other than the body
-    /// as received (Revo Xef's normalised JSON: [`crate::vendors::Vendor::published_payload`]),
-    /// made while classifying so that the body is read once; `None` when the body is published
-    /// as it is.
+    /// The payload consumers receive ([`crate::vendors::Vendor::published_payload`] of the
+    /// body), when a vendor that publishes something other than the body as received makes it
+    /// while classifying, so that the body is read once (Revo Xef's normalised JSON); `None`
+    /// leaves it to `published_payload`.
     pub published: Option<String>,
 }
 

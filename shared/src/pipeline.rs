@@ -180,7 +180,7 @@ where
             published,
         };
         let mut classified = classified;
-        let payload = delivery_payload(&mut classified, body);
+        let payload = delivery_payload(&self.vendor, &mut classified, body);
         let mut rekeyed = false;
         loop {
             let event = Event::new(self.vendor.name(), classified.clone(), now, body.to_owned());

@@ -60,16 +60,19 @@ pub fn published_payload<'b>(vendor: &str, body: &'b str) -> Cow<'b, str> {
     as_published(payload)
 }
 
-/// The payload a delivery publishes for `body`: the one its classification made
-/// ([`Classified::published`]), else the body itself, as [`published_payload`] would give it
-/// (which the republisher uses on the stored body): the same, without reading the body again.
-pub fn delivery_payload<'b>(classified: &mut Classified, body: &'b str) -> Cow<'b, str> {
-    as_published(
-        classified
-            .published
-            .take()
-            .map_or(Cow::Borrowed(body), Cow::Owned),
-    )
+/// The payload a delivery publishes for `body`, as [`published_payload`] gives it for the stored
+/// body (which the republisher uses): the one `vendor`'s classification made
+/// ([`Classified::published`]), so that the body is not read again, else
+/// [`Vendor::published_payload`] of the body.
+pub fn delivery_payload<'b, V: Vendor>(
+    vendor: &V,
+    classified: &mut Classified,
+    body: &'b str,
+) -> Cow<'b, str> {
+    as_published(match classified.published.take() {
+        Some(payload) => Cow::Owned(payload),
+        None => vendor.published_payload(body),
+    })
 }
 
 /// `payload` without the JSON whitespace around its value.
@@ -345,6 +348,21 @@ mod tests {
             routed_type(Some("d"), KNOWN),
             Err(ClassifyError::UnknownEventType)
         );
+    }
+
+    #[test]
+    fn a_delivery_publishes_what_its_stored_body_is_published_as() {
+        // Whether classification made the payload or left it to `published_payload`.
+        let form = "event=turn.opened&data=%7B%7D";
+        let mut classified = revo_xef::RevoXef
+            .classify(&Delivery::with_digest(None, form, &mut String::new()))
+            .unwrap();
+        let made = delivery_payload(&revo_xef::RevoXef, &mut classified.clone(), form);
+        classified.published = None;
+        let left = delivery_payload(&revo_xef::RevoXef, &mut classified, form);
+        assert_eq!(made, published_payload("revo-xef", form));
+        assert_eq!(left, published_payload("revo-xef", form));
+        assert_ne!(left, form);
     }
 
     #[test]

@@ -568,7 +568,7 @@ mod tests {
             let mut classified = classify(body).unwrap();
             assert!(classified.published.is_some(), "{body}");
             assert_eq!(
-                crate::vendors::delivery_payload(&mut classified, body),
+                crate::vendors::delivery_payload(&RevoXef, &mut classified, body),
                 crate::vendors::published_payload(VENDOR, body),
                 "{body}"
             );
