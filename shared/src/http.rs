@@ -58,7 +58,10 @@ where
         .map(Invocation::of)
         .unwrap_or_default();
     let request_id = invocation.request_id.as_deref();
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // To the microsecond: printed, it has at most three decimals (`1.07`, never
+    // `1.0700000000000001`), which is all a latency needs and keeps the log line's digits
+    // meaningful.
+    let duration_ms = milliseconds(started.elapsed());
     let status = answer.status.as_u16();
     match &result {
         Ok(receipt) => tracing::info!(
@@ -330,9 +333,36 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
     response
 }
 
+/// `elapsed` in milliseconds, to the microsecond.
+fn milliseconds(elapsed: std::time::Duration) -> f64 {
+    // Microseconds of any delivery fit an f64 exactly (below 2^53).
+    elapsed.as_micros() as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies_print_with_at_most_three_decimals() {
+        for (nanos, printed) in [
+            (1_070_000, "1.07"),
+            (1_070_999, "1.07"),
+            (3_070_400, "3.07"),
+            (12_345_678, "12.345"),
+            (999, "0"),
+        ] {
+            let shown = milliseconds(std::time::Duration::from_nanos(nanos)).to_string();
+            assert_eq!(shown, printed);
+        }
+        for micros in 0..200_000u64 {
+            let shown =
+                serde_json::to_string(&milliseconds(std::time::Duration::from_micros(micros)))
+                    .unwrap_or_default();
+            let decimals = shown.split('.').nth(1).map_or(0, str::len);
+            assert!(decimals <= 3, "{micros} µs printed as {shown}");
+        }
+    }
     use crate::fanout::PublishError;
     use crate::secrets::SecretsUnavailable;
     use crate::verify::VerifyError;
