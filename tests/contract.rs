@@ -488,7 +488,7 @@ mod lease_scenarios {
             .unwrap();
         assert_eq!(store.sweep_expired(NOW + Duration::days(1)), 0);
         assert_eq!(store.sweep_expired(NOW + Duration::days(400)), 1);
-        assert_eq!(store.all(), vec![received]);
+        assert_eq!(store.all().unwrap(), vec![received]);
     }
 }
 

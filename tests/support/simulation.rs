@@ -862,9 +862,18 @@ impl Run {
             .count()
     }
 
+    /// Every claim the store holds; an item that does not read back is a violation.
+    fn stored_claims(&mut self) -> Vec<Claim> {
+        self.store.inner.all().unwrap_or_else(|error| {
+            self.violations
+                .push(format!("the store holds an unreadable item: {error}"));
+            Vec::new()
+        })
+    }
+
     /// No claim that is not PUBLISHED may carry an expiry.
     fn check_expiries(&mut self) {
-        for claim in self.store.inner.all() {
+        for claim in self.stored_claims() {
             if claim.status != Status::Published && claim.expires_at.is_some() {
                 self.violations.push(format!(
                     "claim {} is {:?} and carries an expiry",
@@ -1019,7 +1028,7 @@ impl Run {
         let genuine: BTreeMap<String, ()> = (0..self.schedule.events.len())
             .map(|event| (self.pk_of(event), ()))
             .collect();
-        for claim in self.store.inner.all() {
+        for claim in self.stored_claims() {
             if !genuine.contains_key(&claim.pk()) {
                 self.violations.push(format!(
                     "claim {} belongs to no genuine delivery",

@@ -38,7 +38,7 @@ pub const ATTR_LEASE_UNTIL: &str = "leaseUntil";
 pub const PENDING_INDEX: &str = "pending-index";
 /// Index of claims by vendor and time of receipt (keys only), for replay.
 pub const RECEIVED_INDEX: &str = "vendor-received-index";
-const ATTR_LEASE_TOKEN: &str = "leaseToken";
+pub(super) const ATTR_LEASE_TOKEN: &str = "leaseToken";
 pub(super) const ATTR_ID: &str = "id";
 pub(super) const ATTR_EVENT_TYPE: &str = "eventType";
 pub(super) const ATTR_DEDUPE_KEY: &str = "dedupeKey";
@@ -409,7 +409,7 @@ pub(super) fn text(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_string())
 }
 
-fn number(value: i64) -> AttributeValue {
+pub(super) fn number(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
@@ -494,7 +494,7 @@ fn gunzip(bytes: &[u8]) -> Option<String> {
     Some(text)
 }
 
-fn from_item(item: &HashMap<String, AttributeValue>) -> Result<Claim, StoreError> {
+pub(super) fn from_item(item: &HashMap<String, AttributeValue>) -> Result<Claim, StoreError> {
     let pk = string_of(item, ATTR_PK).unwrap_or_default();
     let corrupt = |attribute: &'static str| StoreError::Corrupt {
         pk: pk.clone(),

@@ -1,18 +1,26 @@
-//! In-memory claim store with DynamoDB's semantics on every point the lifecycle relies on: the
-//! conditional writes and what a failed condition returns, the two indexes and their order and
-//! paging, the 400 KB item and 2048-byte key limits, and the TTL sweeper (run on demand). The
-//! contract suite holds it to DynamoDB in moto. For tests only (`test-util`).
+//! In-memory claim store with DynamoDB's semantics on every point the lifecycle relies on: it
+//! keeps each claim as the item the DynamoDB adapter writes ([`to_item`]) and reads it back as
+//! that adapter does ([`from_item`]); each transition changes the attributes its UpdateItem
+//! expression changes, under the same condition; a failed condition returns the item as stored;
+//! the two indexes, their order and paging; the 400 KB item and 2048-byte key limits; and the TTL
+//! sweeper (run on demand). The contract suite holds it to DynamoDB in moto. For tests only
+//! (`test-util`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use super::dynamo::{item_size, to_item};
+use super::dynamo::{
+    from_item, item_size, number, string_of, text, to_item, ATTR_LEASE_TOKEN, ATTR_PUBLISHED_AT,
+    ATTR_PUBLISHED_QUEUES, ATTR_STATUS,
+};
 use super::{
     Claim, ClaimReader, ClaimStore, Cursor, Holding, Lease, LeaseToken, Page, PutOutcome, Status,
-    StoreError, TakeOutcome,
+    StoreError, TakeOutcome, ATTR_EXPIRES_AT, ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK,
+    ATTR_RECEIVED_AT, ATTR_VENDOR,
 };
 use crate::event::rfc3339;
 use crate::limits::MAX_ITEM_BYTES;
@@ -20,7 +28,10 @@ use crate::limits::MAX_ITEM_BYTES;
 /// DynamoDB's largest partition key value.
 const MAX_PARTITION_KEY_BYTES: usize = 2048;
 
-/// Claims kept in a map. A handle: clones share the same claims.
+/// A stored claim, as DynamoDB holds it.
+type Item = HashMap<String, AttributeValue>;
+
+/// Claims kept in a map of items by partition key. A handle: clones share the same claims.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     shared: Arc<Shared>,
@@ -28,15 +39,9 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Shared {
-    claims: Mutex<HashMap<String, Stored>>,
+    items: Mutex<HashMap<String, Item>>,
     unavailable: AtomicBool,
     calls: AtomicUsize,
-}
-
-#[derive(Debug, Clone)]
-struct Stored {
-    claim: Claim,
-    published_at: Option<String>,
 }
 
 impl MemoryStore {
@@ -63,32 +68,32 @@ impl MemoryStore {
         self.shared.calls.load(Ordering::SeqCst)
     }
 
-    /// Every claim held, in key order.
-    pub fn all(&self) -> Vec<Claim> {
-        let mut all: Vec<Claim> = self.lock().values().map(|s| s.claim.clone()).collect();
+    /// Every claim held, in key order. Every item was written by [`to_item`], so each reads
+    /// back; one that did not would be the adapter's bug, and shows as its error.
+    pub fn all(&self) -> Result<Vec<Claim>, StoreError> {
+        let mut all = self
+            .lock()
+            .values()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
         all.sort_by_key(Claim::pk);
-        all
+        Ok(all)
     }
 
     /// What DynamoDB's TTL sweeper does, at once: deletes every item whose `expiresAt` is
     /// before `now`, whatever its state. Returns how many it deleted.
     pub fn sweep_expired(&self, now: OffsetDateTime) -> usize {
-        let mut claims = self.lock();
-        let before = claims.len();
-        claims.retain(|_, stored| {
-            stored
-                .claim
-                .expires_at
-                .is_none_or(|at| at >= now.unix_timestamp())
-        });
-        before - claims.len()
+        let mut items = self.lock();
+        let before = items.len();
+        items.retain(|_, item| !expired(item, now));
+        before - items.len()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Stored>> {
-        // A poisoned lock only means another test thread panicked; every update is a single
-        // assignment, so the map is still consistent.
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Item>> {
+        // A poisoned lock only means another test thread panicked; every update is made under
+        // the lock and completes without panicking, so the map is still consistent.
         self.shared
-            .claims
+            .items
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -102,15 +107,69 @@ impl MemoryStore {
     }
 }
 
+/// The number attribute `attribute` of `item`, if it has one that parses.
+fn number_of(item: &Item, attribute: &str) -> Option<i64> {
+    item.get(attribute)?.as_n().ok()?.parse().ok()
+}
+
+/// Whether the string attribute `attribute` of `item` is `value`.
+fn has_text(item: &Item, attribute: &str, value: &str) -> bool {
+    item.get(attribute)
+        .and_then(|stored| stored.as_s().ok())
+        .is_some_and(|stored| stored == value)
+}
+
+/// `expiresAt < now`: what the claim condition and the TTL sweeper count as expired.
+fn expired(item: &Item, now: OffsetDateTime) -> bool {
+    number_of(item, ATTR_EXPIRES_AT).is_some_and(|at| at < now.unix_timestamp())
+}
+
+/// `SET attribute = value`.
+fn set(item: &mut Item, attribute: &str, value: AttributeValue) {
+    match item.get_mut(attribute) {
+        Some(stored) => *stored = value,
+        None => {
+            item.insert(attribute.to_string(), value);
+        }
+    }
+}
+
+/// `ADD publishedQueues :queues`: the string set gains the queues it lacks (kept in the order
+/// they were added). DynamoDB refuses an empty set, so the adapter sends none; neither is one
+/// added here.
+fn add_published(item: &mut Item, published: &[String]) {
+    if published.is_empty() {
+        return;
+    }
+    match item.get_mut(ATTR_PUBLISHED_QUEUES) {
+        Some(AttributeValue::Ss(queues)) => {
+            for queue in published {
+                if !queues.contains(queue) {
+                    queues.push(queue.clone());
+                }
+            }
+        }
+        _ => {
+            let mut queues: Vec<String> = Vec::with_capacity(published.len());
+            for queue in published {
+                if !queues.contains(queue) {
+                    queues.push(queue.clone());
+                }
+            }
+            set(item, ATTR_PUBLISHED_QUEUES, AttributeValue::Ss(queues));
+        }
+    }
+}
+
 /// Refuses what DynamoDB refuses: a key over 2048 bytes, an item over 400 KB.
-fn check_item(claim: &Claim) -> Result<(), StoreError> {
-    if claim.pk().len() > MAX_PARTITION_KEY_BYTES {
+fn check_item(pk: &str, item: &Item) -> Result<(), StoreError> {
+    if pk.len() > MAX_PARTITION_KEY_BYTES {
         return Err(StoreError::Unavailable(
             "ValidationException: Size of hashkey has exceeded the maximum size limit of 2048 bytes"
                 .into(),
         ));
     }
-    if item_size(&to_item(claim)?) > MAX_ITEM_BYTES {
+    if item_size(item) > MAX_ITEM_BYTES {
         return Err(StoreError::Unavailable(
             "ValidationException: Item size has exceeded the maximum allowed size".into(),
         ));
@@ -118,37 +177,30 @@ fn check_item(claim: &Claim) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn add_published(claim: &mut Claim, published: &[String]) {
-    for queue in published {
-        if !claim.published_queues.contains(queue) {
-            claim.published_queues.push(queue.clone());
-        }
-    }
+/// The item `pk` if `token` holds its lease (the adapter's `#token = :token`).
+fn held<'a>(
+    items: &'a mut HashMap<String, Item>,
+    pk: &str,
+    token: &LeaseToken,
+) -> Option<&'a mut Item> {
+    items
+        .get_mut(pk)
+        .filter(|item| has_text(item, ATTR_LEASE_TOKEN, token.as_str()))
 }
 
 impl ClaimStore for MemoryStore {
     async fn put_new(&self, claim: &Claim, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         self.check_available()?;
-        check_item(claim)?;
-        let mut claims = self.lock();
-        let pk = claim.pk();
-        match claims.get(&pk) {
-            Some(existing)
-                if existing
-                    .claim
-                    .expires_at
-                    .is_none_or(|at| at >= now.unix_timestamp()) =>
-            {
-                Ok(PutOutcome::Existing(Box::new(existing.claim.clone())))
+        let item = to_item(claim)?;
+        let pk = string_of(&item, ATTR_PK).unwrap_or_default();
+        check_item(&pk, &item)?;
+        let mut items = self.lock();
+        match items.get(&pk) {
+            Some(existing) if !expired(existing, now) => {
+                Ok(PutOutcome::Existing(Box::new(from_item(existing)?)))
             }
             _ => {
-                claims.insert(
-                    pk,
-                    Stored {
-                        claim: claim.clone(),
-                        published_at: None,
-                    },
-                );
+                items.insert(pk, item);
                 Ok(PutOutcome::Created)
             }
         }
@@ -161,17 +213,19 @@ impl ClaimStore for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<TakeOutcome, StoreError> {
         self.check_available()?;
-        let mut claims = self.lock();
-        match claims.get_mut(pk) {
-            Some(stored)
-                if stored.claim.status == Status::Received && stored.claim.lease.lapsed_at(now) =>
+        let mut items = self.lock();
+        match items.get_mut(pk) {
+            Some(item)
+                if has_text(item, ATTR_STATUS, Status::Received.as_str())
+                    && number_of(item, ATTR_LEASE_UNTIL)
+                        .is_some_and(|until| until < now.unix_timestamp()) =>
             {
-                stored.claim.lease = lease.clone();
-                Ok(TakeOutcome::Taken(Box::new(stored.claim.clone())))
+                set(item, ATTR_LEASE_UNTIL, number(lease.until));
+                set(item, ATTR_LEASE_TOKEN, text(lease.token.as_str()));
+                Ok(TakeOutcome::Taken(Box::new(from_item(item)?)))
             }
-            other => Ok(TakeOutcome::Refused(
-                other.map(|stored| Box::new(stored.claim.clone())),
-            )),
+            Some(item) => Ok(TakeOutcome::Refused(Some(Box::new(from_item(item)?)))),
+            None => Ok(TakeOutcome::Refused(None)),
         }
     }
 
@@ -183,15 +237,13 @@ impl ClaimStore for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<Holding, StoreError> {
         self.check_available()?;
-        let mut claims = self.lock();
-        match claims.get_mut(pk) {
-            Some(stored) if stored.claim.lease.token == *token => {
-                add_published(&mut stored.claim, published);
-                stored.claim.lease.until = now.unix_timestamp() - 1;
-                Ok(Holding::Held)
-            }
-            _ => Ok(Holding::Lost),
-        }
+        let mut items = self.lock();
+        let Some(item) = held(&mut items, pk, token) else {
+            return Ok(Holding::Lost);
+        };
+        add_published(item, published);
+        set(item, ATTR_LEASE_UNTIL, number(now.unix_timestamp() - 1));
+        Ok(Holding::Held)
     }
 
     async fn settle(
@@ -203,26 +255,27 @@ impl ClaimStore for MemoryStore {
         expires_at: i64,
     ) -> Result<Holding, StoreError> {
         self.check_available()?;
-        let mut claims = self.lock();
-        match claims.get_mut(pk) {
-            Some(stored) if stored.claim.lease.token == *token => {
-                add_published(&mut stored.claim, published);
-                stored.claim.status = Status::Published;
-                stored.claim.expires_at = Some(expires_at);
-                stored.published_at = Some(rfc3339(at));
-                Ok(Holding::Held)
-            }
-            _ => Ok(Holding::Lost),
-        }
+        let mut items = self.lock();
+        let Some(item) = held(&mut items, pk, token) else {
+            return Ok(Holding::Lost);
+        };
+        add_published(item, published);
+        set(item, ATTR_STATUS, text(Status::Published.as_str()));
+        set(item, ATTR_PUBLISHED_AT, text(&rfc3339(at)));
+        set(item, ATTR_EXPIRES_AT, number(expires_at));
+        item.remove(ATTR_PENDING_VENDOR);
+        Ok(Holding::Held)
     }
 }
 
 impl ClaimReader for MemoryStore {
     async fn load(&self, pk: &str) -> Result<Option<Claim>, StoreError> {
         self.check_available()?;
-        Ok(self.lock().get(pk).map(|stored| stored.claim.clone()))
+        self.lock().get(pk).map(from_item).transpose()
     }
 
+    /// The pending index: items that have `pendingVendor` = `vendor` (only RECEIVED ones do),
+    /// by `leaseUntil`, those before `now`.
     async fn pending(
         &self,
         vendor: &str,
@@ -233,14 +286,10 @@ impl ClaimReader for MemoryStore {
         self.check_available()?;
         let found = self
             .lock()
-            .values()
-            .map(|stored| &stored.claim)
-            .filter(|claim| {
-                claim.status == Status::Received
-                    && claim.event.vendor == vendor
-                    && claim.lease.lapsed_at(now)
-            })
-            .map(|claim| (claim.lease.until, claim.pk()))
+            .iter()
+            .filter(|(_, item)| has_text(item, ATTR_PENDING_VENDOR, vendor))
+            .filter_map(|(pk, item)| Some((number_of(item, ATTR_LEASE_UNTIL)?, pk.clone())))
+            .filter(|(until, _)| *until < now.unix_timestamp())
             .collect();
         Ok(page_of(
             found,
@@ -260,6 +309,7 @@ impl ClaimReader for MemoryStore {
         ))
     }
 
+    /// The receipt index: items of `vendor` by `receivedAt`, those in `[from, to)`.
     async fn received_between(
         &self,
         vendor: &str,
@@ -271,13 +321,10 @@ impl ClaimReader for MemoryStore {
         self.check_available()?;
         let found = self
             .lock()
-            .values()
-            .map(|stored| &stored.claim)
-            .filter(|claim| {
-                let at = claim.event.received_at.as_str();
-                claim.event.vendor == vendor && at >= from && at < to
-            })
-            .map(|claim| (claim.event.received_at.clone(), claim.pk()))
+            .iter()
+            .filter(|(_, item)| has_text(item, ATTR_VENDOR, vendor))
+            .filter_map(|(pk, item)| Some((string_of(item, ATTR_RECEIVED_AT)?, pk.clone())))
+            .filter(|(at, _)| at.as_str() >= from && at.as_str() < to)
             .collect();
         Ok(page_of(
             found,
