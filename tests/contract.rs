@@ -35,7 +35,7 @@ fn event_of(key: &str, received_at: OffsetDateTime) -> Event {
     };
     Event::new(
         "cyclesoftware",
-        classified,
+        &classified,
         received_at,
         format!(r#"{{"id":"{key}","x":[1,2]}}"#),
     )
@@ -756,7 +756,7 @@ mod publisher_scenarios {
         };
         let payload = "{\"name\":\"caf\u{E9} \u{FFFF}\",\"n\":[1,2]}";
         // A vendor whose payload is published byte for byte (Revo Xef's is normalised).
-        let event = Event::new("cyclesoftware", classified, NOW, payload.into());
+        let event = Event::new("cyclesoftware", &classified, NOW, payload.into());
         let message = Message::of(&event);
         for queue in [&standard, &fifo] {
             backend.publisher().publish(queue, &message).await.unwrap();

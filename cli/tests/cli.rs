@@ -150,7 +150,7 @@ impl Deployed {
             published: None,
         };
         let received = self.now - ago;
-        let event = Event::new(vendor, classified, received, payload.into());
+        let event = Event::new(vendor, &classified, received, payload.into());
         let mut claim = Claim::received(
             event.clone(),
             body_digest(payload.as_bytes()),

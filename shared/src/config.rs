@@ -516,7 +516,7 @@ mod tests {
         let config = RepublisherConfig::from_lookup(&vendors, lookup(&pairs)).unwrap();
         assert_eq!(
             config.routing.queues_for("revo-xef", "order.created"),
-            Some(vec!["https://sqs.eu-west-1.amazonaws.com/1/r".to_string()])
+            Some(vec!["https://sqs.eu-west-1.amazonaws.com/1/r"])
         );
         assert_eq!(config.claim_deadline, Duration::from_millis(2500));
         assert_eq!(config.dedupe_ttl_days, DEFAULT_DEDUPE_TTL_DAYS);

@@ -60,20 +60,20 @@ impl Event {
     /// Builds the event of a classified delivery received at `received_at`.
     pub fn new(
         vendor: &str,
-        classified: Classified,
+        classified: &Classified,
         received_at: OffsetDateTime,
         payload: String,
     ) -> Self {
-        let dedupe_key = limits::dedupe_key(classified.dedupe_key);
+        let dedupe_key = limits::dedupe_key(&classified.dedupe_key);
         Self {
             id: event_id(vendor, &dedupe_key),
             vendor: vendor.to_string(),
-            event_type: classified.event_type,
+            event_type: classified.event_type.clone(),
             dedupe_key,
             received_at: rfc3339(received_at),
             occurred_at: classified.occurred_at.map(rfc3339),
             message_group: limits::group_id(vendor, classified.entity.as_deref()),
-            account: classified.account,
+            account: classified.account.clone(),
             payload,
         }
     }
@@ -238,7 +238,7 @@ mod tests {
         let payload = "{ \"b\" : 1.50,\n  \"a\":\"\\u00e9\" }";
         let event = Event::new(
             "cyclesoftware",
-            classified("k1"),
+            &classified("k1"),
             datetime!(2026-11-23 12:00:00 UTC),
             payload.into(),
         );
@@ -265,7 +265,7 @@ mod tests {
         let mut c = classified("k1");
         c.occurred_at = None;
         c.account = None;
-        let event = Event::new("v", c, datetime!(2026-11-23 12:00:00 UTC), "[]".into());
+        let event = Event::new("v", &c, datetime!(2026-11-23 12:00:00 UTC), "[]".into());
         let parsed: serde_json::Value = serde_json::from_str(&event.envelope()).unwrap();
         assert!(parsed["occurredAt"].is_null());
         assert!(parsed["account"].is_null());
@@ -276,7 +276,7 @@ mod tests {
     fn consumers_read_the_envelope_with_the_type_that_wrote_it() {
         let event = Event::new(
             "wayke",
-            classified("k1"),
+            &classified("k1"),
             datetime!(2026-11-23 12:00:00 UTC),
             "\n {\"id\":\"7\",\"orderNumber\":\"A-1\"}\r\n".into(),
         );
@@ -303,7 +303,7 @@ mod tests {
     fn a_payload_that_is_not_json_is_published_as_a_string() {
         let event = Event::new(
             "acme",
-            classified("k1"),
+            &classified("k1"),
             datetime!(2026-11-23 12:00:00 UTC),
             "a=1&b".into(),
         );
@@ -314,15 +314,15 @@ mod tests {
     #[test]
     fn the_id_depends_only_on_vendor_and_key() {
         let at = datetime!(2026-11-23 12:00:00 UTC);
-        let a = Event::new("v", classified("k1"), at, "{}".into());
+        let a = Event::new("v", &classified("k1"), at, "{}".into());
         let b = Event::new(
             "v",
-            classified("k1"),
+            &classified("k1"),
             at + time::Duration::hours(1),
             "{\"x\":1}".into(),
         );
-        let c = Event::new("v", classified("k2"), at, "{}".into());
-        let d = Event::new("w", classified("k1"), at, "{}".into());
+        let c = Event::new("v", &classified("k2"), at, "{}".into());
+        let d = Event::new("w", &classified("k1"), at, "{}".into());
         assert_eq!(a.id, b.id);
         assert_ne!(a.id, c.id);
         assert_ne!(a.id, d.id);
@@ -334,7 +334,7 @@ mod tests {
     fn pk_group_and_deduplication_id() {
         let event = Event::new(
             "cyclesoftware",
-            classified("abc"),
+            &classified("abc"),
             datetime!(2026-11-23 12:00:00 UTC),
             "{}".into(),
         );
@@ -346,7 +346,7 @@ mod tests {
         c.entity = None;
         let event = Event::new(
             "cyclesoftware",
-            c,
+            &c,
             datetime!(2026-11-23 12:00:00 UTC),
             "{}".into(),
         );

@@ -132,11 +132,11 @@ pub fn group_id(vendor: &str, entity: Option<&str>) -> String {
 
 /// A dedupe key within [`MAX_DEDUPE_KEY_LEN`]: itself, or its digest form when longer (vendor
 /// modules refuse over-long ids themselves; this bounds whatever a key is built from).
-pub fn dedupe_key(key: String) -> String {
+pub fn dedupe_key(key: &str) -> String {
     if key.len() <= MAX_DEDUPE_KEY_LEN {
-        key
+        key.to_string()
     } else {
-        digest_form(&key)
+        digest_form(key)
     }
 }
 
@@ -210,9 +210,9 @@ mod tests {
     #[test]
     fn long_dedupe_keys_are_digested() {
         let fits = "k".repeat(MAX_DEDUPE_KEY_LEN);
-        assert_eq!(dedupe_key(fits.clone()), fits);
+        assert_eq!(dedupe_key(&fits), fits);
         let long = "k".repeat(MAX_DEDUPE_KEY_LEN + 1);
-        assert_eq!(dedupe_key(long.clone()), digest_form(&long));
+        assert_eq!(dedupe_key(&long), digest_form(&long));
     }
 
     #[test]

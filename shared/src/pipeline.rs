@@ -183,7 +183,7 @@ where
         let payload = delivery_payload(&self.vendor, &mut classified, body);
         let mut rekeyed = false;
         loop {
-            let event = Event::new(self.vendor.name(), classified.clone(), now, body.to_owned());
+            let event = Event::new(self.vendor.name(), &classified, now, body.to_owned());
             // Built once: its size is checked before the claim, and it is what is published.
             let message = Message::of_classified(&event, &payload);
             match self

@@ -455,7 +455,7 @@ mod tests {
                 self.routing(&format!("*={Q}")),
                 Duration::days(7),
             );
-            let event = Event::new(vendor, classified, at, "{}".into());
+            let event = Event::new(vendor, &classified, at, "{}".into());
             let message = Message::of(&event);
             let claimed = claims
                 .claim(

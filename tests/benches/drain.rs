@@ -55,7 +55,7 @@ async fn measure() {
                 published: None,
             };
             let payload = format!(r#"{{"n":{i},"note":"left by a delivery that died"}}"#);
-            let event = Event::new(vendor, classified, TEST_NOW, payload);
+            let event = Event::new(vendor, &classified, TEST_NOW, payload);
             let claim = Claim::received(event, "digest".into(), &LeaseToken::new(), TEST_NOW);
             store.put_new(&claim, TEST_NOW).await.unwrap();
         }

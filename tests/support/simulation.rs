@@ -449,6 +449,9 @@ impl Routing {
             .parse::<Routes>()
             .expect("valid rules")
             .queues_for(event_type)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -568,7 +571,7 @@ fn event(rng: &mut Rng, index: usize) -> SimEvent {
     SimEvent {
         pk: format!(
             "{VENDOR}#{}",
-            webhook_core::limits::dedupe_key(classified.dedupe_key)
+            webhook_core::limits::dedupe_key(&classified.dedupe_key)
         ),
         body,
         event_type: event_type.to_string(),

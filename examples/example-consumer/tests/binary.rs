@@ -28,7 +28,7 @@ fn order(id: &str) -> Event {
     let payload = json!({"id": id, "orderNumber": format!("A-{id}")}).to_string();
     Event::new(
         "wayke",
-        classified,
+        &classified,
         datetime!(2026-11-23 12:00:00 UTC),
         payload,
     )

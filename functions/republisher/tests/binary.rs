@@ -98,7 +98,7 @@ async fn abandoned(stack: &Stack, vendor: &str, count: usize) {
             account: None,
             published: None,
         };
-        let event = Event::new(vendor, classified, TEST_NOW, format!("{{\"n\":{i}}}"));
+        let event = Event::new(vendor, &classified, TEST_NOW, format!("{{\"n\":{i}}}"));
         let claim = Claim::received(event, "digest".into(), &LeaseToken::new(), TEST_NOW);
         store.put_new(&claim, TEST_NOW).await.unwrap();
     }

@@ -281,7 +281,7 @@ mod tests {
         };
         let event = crate::event::Event::new(
             "wayke",
-            classified,
+            &classified,
             time::OffsetDateTime::UNIX_EPOCH,
             "{}".into(),
         );

@@ -576,7 +576,7 @@ mod tests {
             account: occurred.then(|| "shop-7".to_string()),
             published: None,
         };
-        let event = Event::new("cyclesoftware", classified, NOW, "{\"a\":1}".into());
+        let event = Event::new("cyclesoftware", &classified, NOW, "{\"a\":1}".into());
         Claim::received(
             event,
             crate::event::body_digest(b"{\"a\":1}"),

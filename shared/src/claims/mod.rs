@@ -488,9 +488,9 @@ where
                 "no FANOUT rule matches this event type: it is settled unsent; replay sends it once a rule does"
             );
         }
-        let missing: Vec<&String> = routed
-            .iter()
-            .filter(|queue| !claim.published_queues.contains(queue))
+        let missing: Vec<&str> = routed
+            .into_iter()
+            .filter(|queue| !claim.published_queues.iter().any(|known| known == queue))
             .collect();
         let results = join_all(
             missing
@@ -502,7 +502,7 @@ where
             .iter()
             .zip(&results)
             .filter(|(_, result)| matches!(result, Ok(Ok(()))))
-            .map(|(queue, _)| (*queue).clone())
+            .map(|(queue, _)| (*queue).to_string())
             .collect();
         let pk = claim.pk();
         if let Some(error) = results.into_iter().find_map(|result| match result {

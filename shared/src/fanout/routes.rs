@@ -86,16 +86,16 @@ fn is_http_url(text: &str) -> bool {
 
 impl Routes {
     /// The queues `event_type` goes to, each once, in the order the rules name them.
-    pub fn queues_for(&self, event_type: &str) -> Vec<String> {
-        let mut queues: Vec<String> = Vec::new();
+    pub fn queues_for(&self, event_type: &str) -> Vec<&str> {
+        let mut queues: Vec<&str> = Vec::new();
         for rule in self
             .rules
             .iter()
             .filter(|rule| glob_matches(&rule.pattern, event_type))
         {
             for queue in &rule.queues {
-                if !queues.contains(queue) {
-                    queues.push(queue.clone());
+                if !queues.contains(&queue.as_str()) {
+                    queues.push(queue);
                 }
             }
         }
@@ -125,7 +125,7 @@ impl Routing {
 
     /// The queues `vendor`'s `event_type` goes to; `None` when this routing has no rules for
     /// `vendor`.
-    pub fn queues_for(&self, vendor: &str, event_type: &str) -> Option<Vec<String>> {
+    pub fn queues_for(&self, vendor: &str, event_type: &str) -> Option<Vec<&str>> {
         self.by_vendor
             .get(vendor)
             .map(|routes| routes.queues_for(event_type))
@@ -182,11 +182,11 @@ mod tests {
             .with("revo-xef", format!("order.*={B}").parse().unwrap());
         assert_eq!(
             routing.queues_for("wayke", "new-order"),
-            Some(vec![A.to_string()])
+            Some(vec![A])
         );
         assert_eq!(
             routing.queues_for("revo-xef", "order.created"),
-            Some(vec![B.to_string()])
+            Some(vec![B])
         );
         assert_eq!(
             routing.queues_for("revo-xef", "product.updated"),
