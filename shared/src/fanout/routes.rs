@@ -180,10 +180,7 @@ mod tests {
     fn routing_answers_per_vendor_and_only_for_known_vendors() {
         let routing = Routing::of("wayke", format!("*={A}").parse().unwrap())
             .with("revo-xef", format!("order.*={B}").parse().unwrap());
-        assert_eq!(
-            routing.queues_for("wayke", "new-order"),
-            Some(vec![A])
-        );
+        assert_eq!(routing.queues_for("wayke", "new-order"), Some(vec![A]));
         assert_eq!(
             routing.queues_for("revo-xef", "order.created"),
             Some(vec![B])

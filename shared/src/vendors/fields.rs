@@ -3,8 +3,8 @@
 //! borrowed from the body where it has no escapes.
 //!
 //! Fields are named by JSON pointers whose segments are literal object keys (no `~` escapes, no
-//! array indices), such as `/case/guid`. A key that appears twice counts as its last value, as
-//! when parsing into a `Value`.
+//! array indices), such as `/case/guid`, at most [`MAX_POINTERS`] per read. A key that appears
+//! twice counts as its last value, as when parsing into a `Value`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -27,6 +27,33 @@ pub enum Field<'a> {
     Object,
 }
 
+/// The most pointers one read looks for: each is a bit of a [`Set`].
+pub const MAX_POINTERS: usize = 64;
+
+/// A set of pointers, by their index in the list read: what the reader tracks at every value
+/// on the way, without allocating.
+type Set = u64;
+
+/// The set of the first `count` indexes (all of them from [`MAX_POINTERS`] on).
+fn first(count: usize) -> Set {
+    match u32::try_from(count) {
+        Ok(count) if count < Set::BITS => (1 << count) - 1,
+        _ => Set::MAX,
+    }
+}
+
+/// The indexes in `set`, lowest first.
+fn indexes(mut set: Set) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if set == 0 {
+            return None;
+        }
+        let index = set.trailing_zeros() as usize;
+        set &= set - 1;
+        Some(index)
+    })
+}
+
 /// The fields of one body at the pointers a vendor asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields<'a> {
@@ -37,14 +64,16 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Reads `pointers` from `body`, which must be one JSON object and nothing else:
     /// [`ClassifyError::NotJson`] if it is not JSON, [`ClassifyError::Shape`] if it is not an
-    /// object.
+    /// object. Only the first [`MAX_POINTERS`] of `pointers` are looked for.
     pub fn read(body: &'a str, pointers: &'static [&'static str]) -> Result<Self, ClassifyError> {
+        debug_assert!(pointers.len() <= MAX_POINTERS, "too many pointers");
         let mut values = vec![None; pointers.len()];
-        let wanted: Vec<(usize, &str)> = pointers.iter().copied().enumerate().collect();
         let mut deserializer = serde_json::Deserializer::from_str(body);
         let root = ValueSeed {
-            captures: Vec::new(),
-            children: wanted,
+            pointers,
+            captures: 0,
+            children: first(pointers.len()),
+            depth: 0,
             values: &mut values,
         }
         .deserialize(&mut deserializer)
@@ -127,12 +156,14 @@ enum Kind {
     Other,
 }
 
-/// Reads one value: records it at `captures` (indexes into `values`), and looks inside it for
-/// `children`, the pointers that continue below it (each with the rest of its text, starting
-/// with `/`).
-struct ValueSeed<'v, 'p, 'a> {
-    captures: Vec<usize>,
-    children: Vec<(usize, &'p str)>,
+/// Reads one value: records it at `captures`, the pointers that end here, and looks inside it
+/// for `children`, the pointers that continue below it. Every pointer on the way to a value
+/// starts with the same `depth` bytes (the path to it); what follows starts with `/`.
+struct ValueSeed<'v, 'a> {
+    pointers: &'static [&'static str],
+    captures: Set,
+    children: Set,
+    depth: usize,
     values: &'v mut [Option<Field<'a>>],
 }
 
@@ -140,41 +171,55 @@ struct ValueSeed<'v, 'p, 'a> {
 /// none.
 fn record<'a>(
     values: &mut [Option<Field<'a>>],
-    captures: &[usize],
+    captures: Set,
     field: impl FnOnce() -> Field<'a>,
 ) -> Kind {
-    if let Some((last, others)) = captures.split_last() {
+    if captures != 0 {
         let field = field();
-        for index in others {
-            values[*index] = Some(field.clone());
+        let last = Set::BITS - 1 - captures.leading_zeros();
+        for index in indexes(captures & !(1 << last)) {
+            values[index] = Some(field.clone());
         }
-        values[*last] = Some(field);
+        values[last as usize] = Some(field);
     }
     Kind::Other
 }
 
-impl<'a> ValueSeed<'_, '_, 'a> {
+impl<'a> ValueSeed<'_, 'a> {
     fn record(self, field: impl FnOnce() -> Field<'a>) -> Kind {
-        record(self.values, &self.captures, field)
+        record(self.values, self.captures, field)
     }
 }
 
-/// Reads an object key and works out which pointers it continues: those it ends (captures)
-/// and those that go on below it (with the rest of their text). Nothing is allocated for a key
-/// no pointer names.
-struct KeySeed<'c, 'p> {
-    children: &'c [(usize, &'p str)],
+/// Reads an object key and works out which of `children` it continues: those it ends
+/// (captures) and those that go on below it (grandchildren).
+struct KeySeed {
+    pointers: &'static [&'static str],
+    children: Set,
+    depth: usize,
 }
 
-impl<'p> KeySeed<'_, 'p> {
-    fn split(&self, key: &str) -> (Vec<usize>, Vec<(usize, &'p str)>) {
-        let mut captures = Vec::new();
-        let mut grandchildren = Vec::new();
-        for (index, rest) in self.children {
+/// What a key of an object continues: see [`KeySeed`].
+struct Split {
+    captures: Set,
+    grandchildren: Set,
+    /// The grandchildren's depth below the key: `/<key>` more.
+    depth: usize,
+}
+
+impl KeySeed {
+    fn split(&self, key: &str) -> Split {
+        let mut split = Split {
+            captures: 0,
+            grandchildren: 0,
+            depth: self.depth + 1 + key.len(),
+        };
+        for index in indexes(self.children) {
             // The pointer's next segment is `key` when the rest starts with `/<key>` and goes on
             // with `/` or ends. This runs for every key of every object on the way to a pointer,
             // and nearly every key differs: the byte after where the key would end and the first
             // byte tell most apart before the text is compared.
+            let rest = self.pointers[index].get(self.depth..).unwrap_or_default();
             let below = rest.strip_prefix('/').unwrap_or(rest);
             let bytes = below.as_bytes();
             if !matches!(bytes.get(key.len()), None | Some(b'/'))
@@ -186,30 +231,34 @@ impl<'p> KeySeed<'_, 'p> {
                 continue;
             };
             if further.is_empty() {
-                captures.push(*index);
+                split.captures |= 1 << index;
             } else if further.starts_with('/') {
-                grandchildren.push((*index, further));
+                split.grandchildren |= 1 << index;
             }
         }
-        let matched = !captures.is_empty() || !grandchildren.is_empty();
+        let matched = split.captures != 0 || split.grandchildren != 0;
         if matched && key.as_bytes().contains(&b'/') {
             // No segment holds `/`: a key with one matches no pointer (`b/c` is not `/b/c`).
-            return (Vec::new(), Vec::new());
+            return Split {
+                captures: 0,
+                grandchildren: 0,
+                ..split
+            };
         }
-        (captures, grandchildren)
+        split
     }
 }
 
-impl<'de, 'p> DeserializeSeed<'de> for KeySeed<'_, 'p> {
-    type Value = (Vec<usize>, Vec<(usize, &'p str)>);
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Split;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl<'de, 'p> Visitor<'de> for KeySeed<'_, 'p> {
-    type Value = (Vec<usize>, Vec<(usize, &'p str)>);
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Split;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("an object key")
@@ -220,7 +269,7 @@ impl<'de, 'p> Visitor<'de> for KeySeed<'_, 'p> {
     }
 }
 
-impl<'de, 'v, 'p> DeserializeSeed<'de> for ValueSeed<'v, 'p, 'de> {
+impl<'de, 'v> DeserializeSeed<'de> for ValueSeed<'v, 'de> {
     type Value = Kind;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
@@ -228,7 +277,7 @@ impl<'de, 'v, 'p> DeserializeSeed<'de> for ValueSeed<'v, 'p, 'de> {
     }
 }
 
-impl<'de, 'v, 'p> Visitor<'de> for ValueSeed<'v, 'p, 'de> {
+impl<'de, 'v> Visitor<'de> for ValueSeed<'v, 'de> {
     type Value = Kind;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -275,24 +324,30 @@ impl<'de, 'v, 'p> Visitor<'de> for ValueSeed<'v, 'p, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
         let ValueSeed {
+            pointers,
             captures,
             children,
+            depth,
             values,
         } = self;
-        record(values, &captures, || Field::Object);
-        while let Some((captures, grandchildren)) = map.next_key_seed(KeySeed {
-            children: &children,
+        record(values, captures, || Field::Object);
+        while let Some(key) = map.next_key_seed(KeySeed {
+            pointers,
+            children,
+            depth,
         })? {
             // A repeated key replaces what an earlier one held below it, as in a `Value`.
-            for (index, _) in &grandchildren {
-                values[*index] = None;
+            for index in indexes(key.grandchildren) {
+                values[index] = None;
             }
-            if captures.is_empty() && grandchildren.is_empty() {
+            if key.captures == 0 && key.grandchildren == 0 {
                 map.next_value::<IgnoredAny>()?;
             } else {
                 map.next_value_seed(ValueSeed {
-                    captures,
-                    children: grandchildren,
+                    pointers,
+                    captures: key.captures,
+                    children: key.grandchildren,
+                    depth: key.depth,
                     values: &mut *values,
                 })?;
             }
@@ -340,6 +395,29 @@ mod tests {
         assert_eq!(fields.text("/amount"), None);
         assert_eq!(fields.get("/paid"), Some(&Field::Bool(true)));
         assert!(!fields.has("/a/b"));
+    }
+
+    #[test]
+    fn reads_as_many_pointers_as_a_set_holds_and_none() {
+        let keys: Vec<String> = (0..MAX_POINTERS).map(|n| format!("k{n}")).collect();
+        let pointers: &'static [&'static str] = Vec::leak(
+            keys.iter()
+                .map(|key| &*String::leak(format!("/{key}")))
+                .collect(),
+        );
+        let body = serde_json::to_string(
+            &keys
+                .iter()
+                .enumerate()
+                .map(|(n, key)| (key.clone(), serde_json::Value::from(n)))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+        )
+        .unwrap();
+        let fields = Fields::read(&body, pointers).unwrap();
+        for (n, pointer) in pointers.iter().enumerate() {
+            assert_eq!(fields.text(pointer), Some(n.to_string()), "{pointer}");
+        }
+        assert!(Fields::read(&body, &[]).is_ok());
     }
 
     #[test]
