@@ -53,6 +53,16 @@ impl MemoryPublisher {
             .unwrap_or_default()
     }
 
+    /// Removes and returns the messages `queue_url` holds, in order: what a consumer that
+    /// receives and deletes them takes.
+    pub fn take_sent(&self, queue_url: &str) -> Vec<Message> {
+        self.lock()
+            .queues
+            .get_mut(queue_url)
+            .map(|queue| std::mem::take(&mut queue.messages))
+            .unwrap_or_default()
+    }
+
     /// Number of messages held by all queues.
     pub fn total_sent(&self) -> usize {
         self.lock()
@@ -143,5 +153,37 @@ impl Publisher for MemoryPublisher {
         }
         queue.messages.push(message.clone());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Classified, Event};
+
+    #[tokio::test]
+    async fn taking_the_sent_messages_empties_the_queue() {
+        let classified = Classified {
+            event_type: "t".into(),
+            dedupe_key: "k".into(),
+            occurred_at: None,
+            entity: None,
+            account: None,
+            published: None,
+        };
+        let event = Event::new(
+            "v",
+            &classified,
+            time::macros::datetime!(2026-11-23 12:00:00 UTC),
+            "{}".into(),
+        );
+        let message = Message::of(&event);
+        let publisher = MemoryPublisher::with_queues(&["q"]);
+        publisher.publish("q", &message).await.unwrap();
+        publisher.publish("q", &message).await.unwrap();
+        assert_eq!(publisher.take_sent("q"), vec![message.clone(), message]);
+        assert!(publisher.sent("q").is_empty());
+        assert!(publisher.take_sent("q").is_empty());
+        assert!(publisher.take_sent("no such queue").is_empty());
     }
 }
