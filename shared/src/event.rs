@@ -9,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 pub use webhook_events::{Envelope, ENVELOPE_VERSION};
 
+use crate::digest::{hex, sha256_hex};
 use crate::limits;
 
 /// What classification extracts from a verified body.
@@ -86,7 +87,7 @@ impl Event {
     /// FIFO `MessageDeduplicationId`: hex SHA-256 of the partition key (64 characters, within
     /// SQS's 128 and its alphabet whatever the dedupe key contains).
     pub fn deduplication_id(&self) -> String {
-        hex(&Sha256::digest(self.pk().as_bytes()))
+        sha256_hex(self.pk().as_bytes())
     }
 
     /// The SQS message body: [`Envelope`] (`{"version","id","vendor","account","eventType",
@@ -133,22 +134,10 @@ pub fn partition_key(vendor: &str, dedupe_key: &str) -> String {
     [vendor, "#", dedupe_key].concat()
 }
 
-/// Hex SHA-256 of bytes: the dedupe key of vendors without an event id.
+/// Hex SHA-256 of a body: stored with its claim to tell a redelivery from a reused id, and the
+/// dedupe key of vendors without an event id.
 pub fn body_digest(body: &[u8]) -> String {
-    hex(&Sha256::digest(body))
-}
-
-/// `bytes` in lowercase hex. Each event needs four or five of these (digests, ids, a lease
-/// token), so they are written straight into a string of the final size (`hex::encode` goes
-/// through an iterator of characters).
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
+    sha256_hex(body)
 }
 
 /// RFC 3339 in UTC with exactly three fractional digits, as stored and published: one width
@@ -382,11 +371,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #[test]
-        fn hex_is_lowercase_hex_two_digits_a_byte(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
-            proptest::prop_assert_eq!(hex(&bytes), hex::encode(&bytes));
-        }
-
         #[test]
         fn rfc3339_writes_what_the_time_crate_would(
             seconds in -62_167_219_200i64..253_402_300_799,

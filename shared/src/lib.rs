@@ -7,6 +7,7 @@ pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod deadline;
+pub mod digest;
 pub mod event;
 pub mod fanout;
 pub mod function;

@@ -11,8 +11,6 @@
 
 use std::borrow::Cow;
 
-use sha2::{Digest, Sha256};
-
 /// The most an SQS message may take: body, attribute names, types and values together.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The longest FIFO `MessageGroupId`.
@@ -149,7 +147,7 @@ pub fn is_valid_group_id(group: &str) -> bool {
 pub fn digest_form(value: &str) -> String {
     format!(
         "{DIGEST_PREFIX}{}",
-        crate::event::hex(&Sha256::digest(value.as_bytes()))
+        crate::digest::sha256_hex(value.as_bytes())
     )
 }
 

@@ -268,7 +268,7 @@ impl Verifier {
 /// The lowercase hex HMAC-SHA256 of `body` under `secret`: what a sender puts in its signature
 /// header. Public so that tests and sample events can make valid requests.
 pub fn sign(secret: &Secret, body: &[u8]) -> String {
-    hex::encode(hmac_of(secret, body).finalize().into_bytes())
+    crate::digest::hex(&hmac_of(secret, body).finalize().into_bytes())
 }
 
 /// The header a sender adds to authenticate `body` with `secret` under `scheme`: the inverse of

@@ -107,7 +107,7 @@ impl LeaseToken {
         static MADE: AtomicU64 = AtomicU64::new(0);
         let base = *BASE.get_or_init(random_base);
         let count = MADE.fetch_add(1, Ordering::Relaxed);
-        Self(crate::event::hex(
+        Self(crate::digest::hex(
             &base.wrapping_add(u128::from(count)).to_be_bytes(),
         ))
     }
