@@ -343,6 +343,10 @@ fn milliseconds(elapsed: std::time::Duration) -> f64 {
 mod tests {
     use super::*;
 
+    use crate::fanout::PublishError;
+    use crate::secrets::SecretsUnavailable;
+    use crate::verify::VerifyError;
+
     #[test]
     fn latencies_print_with_at_most_three_decimals() {
         for (nanos, printed) in [
@@ -363,9 +367,6 @@ mod tests {
             assert!(decimals <= 3, "{micros} µs printed as {shown}");
         }
     }
-    use crate::fanout::PublishError;
-    use crate::secrets::SecretsUnavailable;
-    use crate::verify::VerifyError;
 
     #[test]
     fn every_result_has_the_status_and_body_the_readme_gives() {

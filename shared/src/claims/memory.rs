@@ -141,22 +141,14 @@ fn add_published(item: &mut Item, published: &[String]) {
     if published.is_empty() {
         return;
     }
-    match item.get_mut(ATTR_PUBLISHED_QUEUES) {
-        Some(AttributeValue::Ss(queues)) => {
-            for queue in published {
-                if !queues.contains(queue) {
-                    queues.push(queue.clone());
-                }
+    if !matches!(item.get(ATTR_PUBLISHED_QUEUES), Some(AttributeValue::Ss(_))) {
+        set(item, ATTR_PUBLISHED_QUEUES, AttributeValue::Ss(Vec::new()));
+    }
+    if let Some(AttributeValue::Ss(queues)) = item.get_mut(ATTR_PUBLISHED_QUEUES) {
+        for queue in published {
+            if !queues.contains(queue) {
+                queues.push(queue.clone());
             }
-        }
-        _ => {
-            let mut queues: Vec<String> = Vec::with_capacity(published.len());
-            for queue in published {
-                if !queues.contains(queue) {
-                    queues.push(queue.clone());
-                }
-            }
-            set(item, ATTR_PUBLISHED_QUEUES, AttributeValue::Ss(queues));
         }
     }
 }
