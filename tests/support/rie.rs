@@ -102,6 +102,18 @@ pub fn under_test(built: &str) -> String {
     }
 }
 
+/// Whether the function binary [`under_test`] resolves `built` to is an ELF executable linked
+/// position-dependent (`ET_EXEC`), as `functions/position_dependent.rs` links every deployed
+/// binary: one with no relative relocations for the dynamic loader to apply at start-up.
+pub fn is_position_dependent(built: &str) -> bool {
+    const ET_EXEC: u16 = 2;
+    let path = under_test(built);
+    let header = std::fs::read(&path).unwrap_or_else(|e| panic!("{path} does not read: {e}"));
+    assert!(header.starts_with(b"\x7fELF"), "{path} is not an ELF file");
+    // e_type, after the 16 bytes of e_ident; both architectures are little-endian.
+    header.get(16..18) == Some(&ET_EXEC.to_le_bytes()[..])
+}
+
 /// A function binary to run, with the environment Lambda would give it.
 #[derive(Debug)]
 pub struct Function {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use time::macros::datetime;
 use webhook_core::event::{Classified, Event};
 use webhook_tests::moto;
-use webhook_tests::rie::{Answer, Function};
+use webhook_tests::rie::{is_position_dependent, Answer, Function};
 
 /// The envelope of a Wayke order `id`, as the Wayke function publishes it.
 fn order(id: &str) -> Event {
@@ -236,4 +236,11 @@ async fn only_failed_records_are_retried_and_each_event_is_handled_once() {
         !logs.contains("A-1") && !logs.contains("not\\\":"),
         "no payload in the logs:\n{logs}"
     );
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(env!(
+        "CARGO_BIN_EXE_example-consumer"
+    )));
 }

@@ -6,7 +6,7 @@
 use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
 use webhook_tests::moto;
 use webhook_tests::replay::{envelope, RunningFunction};
-use webhook_tests::rie::{status_and_body, Answer, Function};
+use webhook_tests::rie::{is_position_dependent, status_and_body, Answer, Function};
 use webhook_tests::samples;
 use webhook_tests::stack::Stack;
 
@@ -166,4 +166,9 @@ async fn new_event_types_are_published_with_their_id_entity_and_account() {
             .unwrap();
         assert_eq!(in_fifo.group_id.as_deref(), Some(group), "{event_type}");
     }
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(BINARY), "{BINARY}");
 }

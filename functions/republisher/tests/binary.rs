@@ -9,7 +9,7 @@ use webhook_core::config::fanout_variable;
 use webhook_core::http::respond;
 use webhook_tests::deliveries::{cyclesoftware_body, signed};
 use webhook_tests::moto;
-use webhook_tests::rie::{Answer, Function};
+use webhook_tests::rie::{is_position_dependent, Answer, Function};
 use webhook_tests::stack::Stack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,4 +177,9 @@ async fn one_scheduled_run_drains_every_vendors_backlog_with_its_own_routing() {
         30,
         "replayed where the rules now say"
     );
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(env!("CARGO_BIN_EXE_republisher")));
 }

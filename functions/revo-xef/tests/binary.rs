@@ -15,6 +15,7 @@ use webhook_core::republish::ReplayRequest;
 use webhook_core::verify::{sign, Secret};
 use webhook_tests::moto;
 use webhook_tests::replay::{envelope, RunningFunction};
+use webhook_tests::rie::is_position_dependent;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_revo-xef");
 
@@ -217,4 +218,9 @@ async fn revo_retail_names_the_account_username_and_a_body_without_one_has_none(
         json!({"tenant": null, "event": "product.deleted", "data": {"id": 51}})
     );
     assert_eq!(function.stack.item_count().await, 2);
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(BINARY), "{BINARY}");
 }

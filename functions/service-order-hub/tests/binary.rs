@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 use webhook_tests::replay::{envelope, RunningFunction};
+use webhook_tests::rie::is_position_dependent;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_service-order-hub");
 
@@ -84,4 +85,9 @@ async fn every_method_the_hub_uses_reaches_the_function_with_its_body() {
         );
     }
     assert_eq!(function.stack.item_count().await, 5);
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(BINARY), "{BINARY}");
 }

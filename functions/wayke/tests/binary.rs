@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 use webhook_core::verify::{credential_header, Scheme, Secret};
 use webhook_tests::replay::{envelope, RunningFunction};
+use webhook_tests::rie::is_position_dependent;
 use webhook_tests::samples;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wayke");
@@ -145,4 +146,9 @@ async fn token_and_basic_authentication_work_as_configured() {
         assert_eq!(standard.len(), 1, "{scheme}");
         assert_eq!(standard[0].event_type.as_deref(), Some("buy-lead"));
     }
+}
+
+#[test]
+fn the_binary_is_linked_position_dependent() {
+    assert!(is_position_dependent(BINARY), "{BINARY}");
 }
