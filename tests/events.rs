@@ -6,14 +6,17 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use webhook_tests::samples::{events_dir, generate, REPUBLISHER_SWEEP, VENDORS};
+use webhook_tests::samples::{
+    cargo_lambda_sections, events_dir, generate, vendor, vendors, CARGO_LAMBDA_MARKERS,
+    REPUBLISHER_SWEEP,
+};
 
 #[test]
 fn committed_sample_events_are_fresh() {
     let generated = generate();
     let root = events_dir();
     if std::env::var_os("UPDATE_EVENTS").is_some() {
-        for vendor in VENDORS {
+        for vendor in vendors() {
             for stale in webhook_tests::samples::event_files(&vendor) {
                 std::fs::remove_file(stale).unwrap();
             }
@@ -29,7 +32,7 @@ fn committed_sample_events_are_fresh() {
         .map(PathBuf::from)
         .filter(|path| root.join(path).exists())
         .collect();
-    for vendor in VENDORS {
+    for vendor in vendors() {
         for file in webhook_tests::samples::event_files(&vendor) {
             on_disk.insert(file.strip_prefix(&root).unwrap().to_path_buf());
         }
@@ -51,45 +54,36 @@ fn committed_sample_events_are_fresh() {
 
 #[test]
 fn every_event_type_of_every_vendor_has_a_sample() {
-    use webhook_core::vendors::{cyclesoftware, revo_xef, service_order_hub, wayke};
-    let names = |vendor: &str| -> BTreeSet<String> {
-        webhook_tests::samples::payloads(&webhook_tests::samples::vendor(vendor))
+    for (name, event_types) in webhook_events::VENDORS {
+        let samples: BTreeSet<String> = webhook_tests::samples::payloads(&vendor(name))
             .into_iter()
             .map(|(event_type, _)| event_type)
-            .collect()
-    };
-    let set = |types: &[&str]| types.iter().map(|t| t.to_string()).collect::<BTreeSet<_>>();
-    assert_eq!(names("wayke"), set(&wayke::EVENT_TYPES));
-    assert_eq!(
-        names("service-order-hub"),
-        set(service_order_hub::EVENT_TYPES)
-    );
-    assert_eq!(names("revo-xef"), set(revo_xef::EVENT_TYPES));
-    let cyclesoftware = set(cyclesoftware::DOCUMENTED_EVENTS);
-    assert_eq!(names("cyclesoftware"), cyclesoftware);
+            .collect();
+        let documented: BTreeSet<String> = event_types.iter().map(|t| t.to_string()).collect();
+        assert_eq!(samples, documented, "{name}");
+    }
 }
 
 /// `make dev` runs the functions with `cargo lambda watch`, which takes each one's environment
-/// from Cargo.toml: the same as `events/env.json` but for where moto is.
+/// from Cargo.toml: the same as `events/env.json` but for where moto is. `make events` writes it.
 #[test]
 fn the_cargo_lambda_watch_environment_is_the_local_stacks() {
-    let metadata = webhook_tests::workspace::metadata(&["--no-deps"]);
-    let watch = &metadata["metadata"]["lambda"]["bin"];
-    let template = webhook_tests::samples::template();
-    for function in webhook_tests::samples::local_functions() {
-        let binary = template["Resources"][function.as_str()]["Metadata"]["BuildProperties"]
-            ["Binary"]
-            .as_str()
-            .unwrap();
-        let expected = webhook_tests::samples::local_environment(
-            &template,
-            &function,
-            webhook_tests::samples::DEV_AWS_ENDPOINT,
-        );
-        assert_eq!(
-            watch[binary]["env"],
-            serde_json::json!(expected),
-            "[workspace.metadata.lambda.bin.{binary}.env] in Cargo.toml is not {function}'s local environment"
+    let path = events_dir().parent().unwrap().join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&path).unwrap();
+    let [begin, end] = CARGO_LAMBDA_MARKERS;
+    let (before, rest) = manifest
+        .split_once(begin)
+        .expect("Cargo.toml has the line before the generated sections");
+    let (committed, after) = rest
+        .split_once(end)
+        .expect("Cargo.toml has the line after the generated sections");
+    let generated = cargo_lambda_sections();
+    if std::env::var_os("UPDATE_EVENTS").is_some() {
+        std::fs::write(&path, format!("{before}{begin}{generated}{end}{after}")).unwrap();
+    } else {
+        assert!(
+            committed == generated,
+            "the [workspace.metadata.lambda.bin.*.env] sections of Cargo.toml are stale: run `make events`"
         );
     }
 }

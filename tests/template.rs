@@ -15,7 +15,7 @@ use webhook_core::config::{
     fanout_variable, AUTH_SCHEME, REPUBLISHER_VARIABLES, VENDOR_VARIABLES, WEBHOOK_SECRETS,
     WEBHOOK_SECRETS_ARN,
 };
-use webhook_tests::samples::{self, VENDORS};
+use webhook_tests::samples::{self, vendors};
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -126,16 +126,15 @@ fn every_function_crate_has_a_template_function_building_its_binary() {
     assert_eq!(built, crates);
 }
 
+/// The sample events take each vendor's route from its function's `Webhook` event: it must be
+/// the function's only API route, under the vendor's name (the path segment the functions skip
+/// to find the event type).
 #[test]
-fn every_vendor_route_is_the_one_its_sample_events_use() {
+fn every_vendor_function_has_one_route_under_its_name() {
     let template = template();
     let functions = functions(&template);
-    for vendor in VENDORS {
-        let function = &functions[vendor.function];
-        assert_eq!(
-            function["Metadata"]["BuildProperties"]["Binary"],
-            vendor.name
-        );
+    for vendor in vendors() {
+        let function = &functions[vendor.function.as_str()];
         let routes: Vec<String> = function["Properties"]["Events"]
             .as_mapping()
             .unwrap()
@@ -150,6 +149,13 @@ fn every_vendor_route_is_the_one_its_sample_events_use() {
             })
             .collect();
         assert_eq!(routes, vec![vendor.route_key()], "{}", vendor.name);
+        let (_, path) = vendor.route_key().split_once(' ').unwrap();
+        let own = format!("/{}", vendor.name);
+        assert!(
+            path == own || path == format!("{own}/{{event}}"),
+            "{}: {path}",
+            vendor.name
+        );
     }
     let env: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(samples::events_dir().join("env.json")).unwrap(),
@@ -172,8 +178,8 @@ fn every_vendor_route_is_the_one_its_sample_events_use() {
 fn every_variable_a_function_reads_is_set_and_nothing_else() {
     let template = template();
     let functions = functions(&template);
-    for vendor in VENDORS {
-        let function = &functions[vendor.function];
+    for vendor in vendors() {
+        let function = &functions[vendor.function.as_str()];
         let mut set = variables(&template, function);
         let mut expected: BTreeSet<String> =
             VENDOR_VARIABLES.iter().map(|v| v.to_string()).collect();
@@ -211,8 +217,8 @@ fn every_variable_a_function_reads_is_set_and_nothing_else() {
 fn each_vendor_function_may_send_only_to_the_queue_its_fanout_names() {
     let template = template();
     let functions = functions(&template);
-    for vendor in VENDORS {
-        let function = &functions[vendor.function];
+    for vendor in vendors() {
+        let function = &functions[vendor.function.as_str()];
         let (tag, fanout) =
             tagged(&function["Properties"]["Environment"]["Variables"]["FANOUT"]).unwrap();
         assert_eq!(tag, "!Sub");
@@ -461,9 +467,9 @@ fn the_republisher_routes_each_vendor_as_its_function_does() {
     let template = template();
     let functions = functions(&template);
     let republisher = &functions["RepublisherFunction"]["Properties"]["Environment"]["Variables"];
-    for vendor in VENDORS {
-        let fanout =
-            &functions[vendor.function]["Properties"]["Environment"]["Variables"]["FANOUT"];
+    for vendor in vendors() {
+        let fanout = &functions[vendor.function.as_str()]["Properties"]["Environment"]["Variables"]
+            ["FANOUT"];
         let variable = fanout_variable(vendor.name);
         assert_eq!(&republisher[variable.as_str()], fanout, "{variable}");
     }
@@ -525,8 +531,8 @@ fn each_vendor_function_reads_only_its_own_secret_and_no_environment_holds_a_sec
     let functions = functions(&template);
     let secrets = resources_of_type(&template, "AWS::SecretsManager::Secret");
     let mut read = BTreeSet::new();
-    for vendor in VENDORS {
-        let function = &functions[vendor.function];
+    for vendor in vendors() {
+        let function = &functions[vendor.function.as_str()];
         let secret = target(
             &function["Properties"]["Environment"]["Variables"][WEBHOOK_SECRETS_ARN],
             "!Ref",
@@ -555,7 +561,7 @@ fn each_vendor_function_reads_only_its_own_secret_and_no_environment_holds_a_sec
         .filter(|(_, parameter)| parameter["NoEcho"] == true)
         .map(|(name, _)| name.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(no_echo.len(), VENDORS.len(), "{no_echo:?}");
+    assert_eq!(no_echo.len(), vendors().len(), "{no_echo:?}");
     let environments = functions
         .values()
         .map(|function| &function["Properties"]["Environment"])
@@ -583,9 +589,9 @@ fn a_generated_secret_is_in_the_form_its_function_reads() {
     use webhook_core::verify::{Scheme, Verifier};
     let template = template();
     let functions = functions(&template);
-    for vendor in VENDORS {
+    for vendor in vendors() {
         let secret_id = target(
-            &functions[vendor.function]["Properties"]["Environment"]["Variables"]
+            &functions[vendor.function.as_str()]["Properties"]["Environment"]["Variables"]
                 [WEBHOOK_SECRETS_ARN],
             "!Ref",
         );
@@ -1118,10 +1124,10 @@ fn the_saved_queries_read_each_vendors_failures_and_follow_one_event_everywhere(
             .map(|g| target(g, "!Ref"))
             .collect()
     };
-    for vendor in VENDORS {
+    for vendor in vendors() {
         let failures: Vec<&Value> = queries
             .values()
-            .filter(|q| groups_of(q) == BTreeSet::from([group_of(vendor.function)]))
+            .filter(|q| groups_of(q) == BTreeSet::from([group_of(&vendor.function)]))
             .collect();
         assert_eq!(
             failures.len(),

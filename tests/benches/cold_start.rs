@@ -128,14 +128,14 @@ fn subjects(environments: usize, secret_arns: &[String]) -> Vec<Subject> {
         FLOOR,
         None,
         None,
-        first_sample(&samples::VENDORS[0]),
+        first_sample(&samples::vendor(vendors::ALL[0])),
         "hello",
     )];
-    for (vendor, arn) in samples::VENDORS.into_iter().zip(secret_arns) {
+    for (vendor, arn) in samples::vendors().into_iter().zip(secret_arns) {
         for secret_arn in [None, Some(arn.clone())] {
             subjects.push(subject(
                 vendor.name,
-                Some(vendor),
+                Some(vendor.clone()),
                 secret_arn,
                 first_sample(&vendor),
                 "accepted",
@@ -182,7 +182,7 @@ async fn measure() {
     let queue = moto::create_queue(&sqs, false).await;
     let secrets_manager = aws_sdk_secretsmanager::Client::new(&sdk);
     let mut secret_arns = Vec::new();
-    for vendor in samples::VENDORS {
+    for vendor in samples::vendors() {
         let created = secrets_manager
             .create_secret()
             .name(moto::unique_name(&format!("bench/{}", vendor.name)))
@@ -219,8 +219,8 @@ async fn measure() {
                 let api = RuntimeApi::start().await;
                 let mut command =
                     function_command(executable.to_str().unwrap(), api.address(), &moto.endpoint);
-                if let Some(vendor) = subject.vendor {
-                    for (name, value) in env_of(&vendor) {
+                if let Some(vendor) = &subject.vendor {
+                    for (name, value) in env_of(vendor) {
                         command.env(name, value);
                     }
                 }

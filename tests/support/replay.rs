@@ -38,7 +38,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     let files = samples::event_files(&vendor);
     assert!(!files.is_empty(), "no sample events for {}", vendor.name);
     let mut expected = Vec::new();
-    let mut forbidden: Vec<String> = vec![vendor.secret.to_string()];
+    let mut forbidden: Vec<String> = vec![vendor.secret.clone()];
     for (index, file) in files.iter().enumerate() {
         let name = file.display();
         let event: Value =
@@ -331,7 +331,7 @@ pub fn env_of(vendor: &SampleVendor) -> Vec<(String, String)> {
     let env: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("events/env.json"))
             .expect("JSON");
-    env[vendor.function]
+    env[vendor.function.as_str()]
         .as_object()
         .unwrap_or_else(|| panic!("events/env.json has no {}", vendor.function))
         .iter()

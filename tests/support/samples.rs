@@ -10,84 +10,70 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use webhook_core::vendors::cyclesoftware::{CycleSoftware, DELIVERY_HEADER, EVENT_HEADER};
-use webhook_core::vendors::revo_xef::RevoXef;
-use webhook_core::vendors::service_order_hub::ServiceOrderHub;
-use webhook_core::vendors::wayke::{self, Wayke};
-use webhook_core::vendors::{Authentication, Vendor};
+use webhook_core::vendors::cyclesoftware::{DELIVERY_HEADER, EVENT_HEADER};
+use webhook_core::vendors::wayke;
+use webhook_core::vendors::{Authentication, Registered, REGISTRY};
 use webhook_core::verify::{credential_header, Scheme, Secret};
 
-/// One vendor's sample configuration.
-#[derive(Debug, Clone, Copy)]
+/// One vendor's samples: what the vendor registry and the template say of it.
+#[derive(Debug, Clone)]
 pub struct SampleVendor {
     /// The vendor's name: binary, path and `events/` folder.
     pub name: &'static str,
-    /// The SAM logical id of its function, the key of its entry in `events/env.json`.
-    pub function: &'static str,
-    /// The development secret its sample events are authenticated with.
-    pub secret: &'static str,
-    /// Whether the event type is the last path segment (`/wayke/new-order`).
-    pub routed: bool,
-    /// The method of its API route: `POST`, or `ANY` for a vendor that may use any method.
-    pub route_method: &'static str,
-    /// The content type the vendor declares.
-    pub content_type: &'static str,
-    /// How the vendor authenticates.
-    authentication: fn() -> Authentication,
+    /// The SAM logical id of its function (the one whose binary is `name`), the key of its
+    /// entry in `events/env.json`.
+    pub function: String,
+    /// The development secret its sample events are authenticated with: `dev-<name>-secret`.
+    pub secret: String,
+    /// The route key of its function's API event, e.g. `POST /wayke/{event}`.
+    route_key: String,
+    registered: Registered,
 }
 
-/// The four vendors, in the order the README lists them.
-pub const VENDORS: [SampleVendor; 4] = [
-    SampleVendor {
-        name: "cyclesoftware",
-        content_type: "application/json",
-        route_method: "POST",
-        function: "CycleSoftwareFunction",
-        secret: "dev-cyclesoftware-secret",
-        routed: false,
-        authentication: || CycleSoftware.authentication(),
-    },
-    SampleVendor {
-        name: "wayke",
-        content_type: "application/json",
-        route_method: "POST",
-        function: "WaykeFunction",
-        secret: "dev-wayke-secret",
-        routed: true,
-        authentication: || Wayke.authentication(),
-    },
-    SampleVendor {
-        name: "service-order-hub",
-        content_type: "application/json",
-        route_method: "ANY",
-        function: "ServiceOrderHubFunction",
-        secret: "dev-service-order-hub-token",
-        routed: true,
-        authentication: || ServiceOrderHub.authentication(),
-    },
-    SampleVendor {
-        name: "revo-xef",
-        content_type: "application/x-www-form-urlencoded",
-        route_method: "POST",
-        function: "RevoXefFunction",
-        secret: "dev-revo-xef-secret",
-        routed: false,
-        authentication: || RevoXef.authentication(),
-    },
-];
+/// The vendors of the registry, in its order (the README's), each with its function in the
+/// template.
+pub fn vendors() -> Vec<SampleVendor> {
+    let template = template();
+    REGISTRY
+        .iter()
+        .map(|registered| SampleVendor::of(&template, *registered))
+        .collect()
+}
 
 /// The sample vendor named `name`.
 pub fn vendor(name: &str) -> SampleVendor {
-    VENDORS
+    vendors()
         .into_iter()
         .find(|vendor| vendor.name == name)
         .unwrap_or_else(|| panic!("no sample vendor {name}"))
 }
 
 impl SampleVendor {
+    fn of(template: &serde_yaml_ng::Value, registered: Registered) -> Self {
+        let name = registered.name;
+        let resources = template["Resources"].as_mapping().expect("resources");
+        let (function, resource) = resources
+            .iter()
+            .find(|(_, resource)| resource["Metadata"]["BuildProperties"]["Binary"] == name)
+            .unwrap_or_else(|| panic!("template.yaml has no function whose binary is {name}"));
+        let route = &resource["Properties"]["Events"]["Webhook"]["Properties"];
+        let part = |key: &str| {
+            route[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("the {name} function's Webhook event has no {key}"))
+        };
+        SampleVendor {
+            name,
+            function: function.as_str().expect("a logical id").to_string(),
+            secret: format!("dev-{name}-secret"),
+            route_key: format!("{} {}", part("Method"), part("Path")),
+            registered,
+        }
+    }
+
     /// Its scheme when `AUTH_SCHEME` is unset.
     pub fn scheme(&self) -> Scheme {
-        match (self.authentication)() {
+        match (self.registered.authentication)() {
             Authentication::Fixed(scheme) | Authentication::Configurable { default: scheme } => {
                 scheme
             }
@@ -96,12 +82,20 @@ impl SampleVendor {
 
     /// Whether the operator chooses the scheme with `AUTH_SCHEME`.
     pub fn configurable(&self) -> bool {
-        matches!((self.authentication)(), Authentication::Configurable { .. })
+        matches!(
+            (self.registered.authentication)(),
+            Authentication::Configurable { .. }
+        )
+    }
+
+    /// Whether the event type is the last path segment (`/wayke/new-order`).
+    pub fn routed(&self) -> bool {
+        self.route_key.ends_with("/{event}")
     }
 
     /// The request path of `event_type`: the URL of the webhook the vendor sends it on.
     pub fn path(&self, event_type: &str) -> String {
-        if !self.routed {
+        if !self.routed() {
             return format!("/{}", self.name);
         }
         // Wayke sends a buy lead on its "New Lead" webhook, with the valuation leads.
@@ -114,12 +108,8 @@ impl SampleVendor {
     }
 
     /// The API Gateway route key: what the template declares for this vendor.
-    pub fn route_key(&self) -> String {
-        if self.routed {
-            format!("{} /{}/{{event}}", self.route_method, self.name)
-        } else {
-            format!("{} /{}", self.route_method, self.name)
-        }
+    pub fn route_key(&self) -> &str {
+        &self.route_key
     }
 
     /// The headers the vendor sends with `body`, authenticated with the development secret.
@@ -127,7 +117,10 @@ impl SampleVendor {
         let secret = Secret::new(self.secret.as_bytes()).expect("non-empty secret");
         let (name, value) = credential_header(&self.scheme(), &secret, body.as_bytes());
         let mut headers = BTreeMap::from([
-            ("content-type".to_string(), self.content_type.to_string()),
+            (
+                "content-type".to_string(),
+                (self.registered.content_type)().to_string(),
+            ),
             (name.as_str().to_string(), value),
         ]);
         if self.name == "cyclesoftware" {
@@ -172,7 +165,7 @@ impl SampleVendor {
             "body": body,
             "isBase64Encoded": false
         });
-        if self.routed {
+        if self.routed() {
             event["pathParameters"] = json!({ "event": segment });
         }
         event
@@ -266,12 +259,12 @@ pub fn local_environment(
         }
     }
     if environment.contains_key(WEBHOOK_SECRETS_ARN) {
-        let vendor = VENDORS
-            .iter()
+        let vendor = vendors()
+            .into_iter()
             .find(|vendor| vendor.function == function)
             .unwrap_or_else(|| panic!("{function} reads a secret but is no sample vendor"));
         environment.insert(WEBHOOK_SECRETS_ARN.to_string(), String::new());
-        environment.insert(WEBHOOK_SECRETS.to_string(), vendor.secret.to_string());
+        environment.insert(WEBHOOK_SECRETS.to_string(), vendor.secret);
     }
     environment.insert("AWS_ENDPOINT_URL".to_string(), endpoint.to_string());
     // The sample events are recordings with fixed timestamps; CycleSoftware's are signed, so
@@ -282,6 +275,35 @@ pub fn local_environment(
         LOCAL_DEDUPE_TTL_DAYS.to_string(),
     );
     environment
+}
+
+/// The line before, and the line after, the per-function sections of `cargo lambda watch`'s
+/// environment in Cargo.toml, which [`cargo_lambda_sections`] makes.
+pub const CARGO_LAMBDA_MARKERS: [&str; 2] = [
+    "# make events writes what follows, up to the line that says so, from template.yaml.\n",
+    "# (the end of what make events writes)\n",
+];
+
+/// The per-function sections of `cargo lambda watch`'s environment in Cargo.toml (`make dev`):
+/// each function's local environment, as in `events/env.json` but with moto on this machine.
+pub fn cargo_lambda_sections() -> String {
+    let template = template();
+    let sections: Vec<String> = local_functions()
+        .iter()
+        .map(|function| {
+            let binary = template["Resources"][function.as_str()]["Metadata"]["BuildProperties"]
+                ["Binary"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{function} names no binary"));
+            let mut section = format!("[workspace.metadata.lambda.bin.{binary}.env]\n");
+            for (name, value) in local_environment(&template, function, DEV_AWS_ENDPOINT) {
+                // A JSON string is a TOML basic string, escapes included.
+                section.push_str(&format!("{name} = {}\n", Value::String(value)));
+            }
+            section
+        })
+        .collect();
+    sections.join("\n")
 }
 
 /// Whether a template value is `!Ref AWS::NoValue`: the variable is not set when deployed.
@@ -365,7 +387,7 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
             )),
         );
     }
-    for vendor in VENDORS {
+    for vendor in vendors() {
         for (event_type, body) in payloads(&vendor) {
             let event = vendor.event(&event_type, &body);
             let text = serde_json::to_string_pretty(&event).expect("serializable") + "\n";

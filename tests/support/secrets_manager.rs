@@ -20,7 +20,7 @@ pub async fn serve_from_secrets_manager(binary: &str, vendor: &str) {
     let client = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
     // The JSON form the template generates; the sample events are signed with this secret.
     let value =
-        serde_json::json!({ (webhook_core::secrets::SECRET_KEY): vendor.secret }).to_string();
+        serde_json::json!({ (webhook_core::secrets::SECRET_KEY): &vendor.secret }).to_string();
     let arn = client
         .create_secret()
         .name(moto::unique_name(&format!("webhooks/{}", vendor.name)))
@@ -64,7 +64,7 @@ pub async fn serve_from_secrets_manager(binary: &str, vendor: &str) {
         "{}: {body}\n{logs}",
         vendor.name
     );
-    assert!(!logs.contains(vendor.secret), "the logs show the secret");
+    assert!(!logs.contains(&vendor.secret), "the logs show the secret");
 
     let function = start(vec![(WEBHOOK_SECRETS_ARN, format!("{arn}-missing"))]).await;
     let (status, body) = status_and_body(function.invoke(&sample).await);
@@ -83,7 +83,7 @@ pub async fn serve_from_secrets_manager(binary: &str, vendor: &str) {
         "the reason is logged:\n{logs}"
     );
     assert!(logs.contains("secrets_unavailable"), "and counted:\n{logs}");
-    assert!(!logs.contains(vendor.secret), "the logs show the secret");
+    assert!(!logs.contains(&vendor.secret), "the logs show the secret");
     assert_eq!(
         stack.item_count().await,
         1usize,
@@ -92,7 +92,7 @@ pub async fn serve_from_secrets_manager(binary: &str, vendor: &str) {
 
     let function = start(vec![
         (WEBHOOK_SECRETS_ARN, arn.clone()),
-        (WEBHOOK_SECRETS, vendor.secret.to_string()),
+        (WEBHOOK_SECRETS, vendor.secret.clone()),
     ])
     .await;
     let answer = function.invoke(&sample).await;
@@ -102,5 +102,5 @@ pub async fn serve_from_secrets_manager(binary: &str, vendor: &str) {
         output.contains("WEBHOOK_SECRETS and WEBHOOK_SECRETS_ARN are both set"),
         "{output}"
     );
-    assert!(!output.contains(vendor.secret), "{output}");
+    assert!(!output.contains(&vendor.secret), "{output}");
 }

@@ -17,23 +17,39 @@ pub use webhook_events::Id;
 /// How a vendor's stored bodies are published: [`Vendor::published_payload`].
 type PublishedPayload = for<'b> fn(&'b str) -> Cow<'b, str>;
 
-/// Every vendor this project has a function for: its name, and how its bodies are published,
-/// the one thing code holding only a stored vendor name needs of its module. (A table of
-/// `&dyn Vendor` would link every vendor's classification and typed models into every binary,
-/// about a megabyte: BENCHMARKS.md, "Sizes".)
-const REGISTRY: [(&str, PublishedPayload); 4] = [
-    (webhook_events::cyclesoftware::VENDOR, |body| {
-        cyclesoftware::CycleSoftware.published_payload(body)
-    }),
-    (webhook_events::wayke::VENDOR, |body| {
-        wayke::Wayke.published_payload(body)
-    }),
-    (webhook_events::service_order_hub::VENDOR, |body| {
-        service_order_hub::ServiceOrderHub.published_payload(body)
-    }),
-    (webhook_events::revo_xef::VENDOR, |body| {
-        revo_xef::RevoXef.published_payload(body)
-    }),
+/// One vendor this project has a function for, as code that holds only its name needs it: the
+/// republisher (which sweeps every vendor), publishing (which finds the payload by name), and
+/// the sample events of `events/` (which the tests generate from this).
+#[derive(Debug, Clone, Copy)]
+pub struct Registered {
+    /// [`Vendor::name`].
+    pub name: &'static str,
+    /// [`Vendor::published_payload`].
+    pub published_payload: PublishedPayload,
+    /// [`Vendor::authentication`].
+    pub authentication: fn() -> Authentication,
+    /// [`Vendor::content_type`].
+    pub content_type: fn() -> &'static str,
+}
+
+/// The registry entry of `V`, whose [`Vendor::name`] is `name`.
+const fn registered<V: Vendor + Default>(name: &'static str) -> Registered {
+    Registered {
+        name,
+        published_payload: |body| V::default().published_payload(body),
+        authentication: || V::default().authentication(),
+        content_type: || V::default().content_type(),
+    }
+}
+
+/// Every vendor this project has a function for, in the order the README lists them. (A table
+/// of `&dyn Vendor` would link every vendor's classification and typed models into every
+/// binary, about a megabyte: BENCHMARKS.md, "Sizes".)
+pub const REGISTRY: [Registered; 4] = [
+    registered::<cyclesoftware::CycleSoftware>(webhook_events::cyclesoftware::VENDOR),
+    registered::<wayke::Wayke>(webhook_events::wayke::VENDOR),
+    registered::<service_order_hub::ServiceOrderHub>(webhook_events::service_order_hub::VENDOR),
+    registered::<revo_xef::RevoXef>(webhook_events::revo_xef::VENDOR),
 ];
 
 /// The name of every vendor this project has a function for: the republisher sweeps them all.
@@ -41,7 +57,7 @@ pub const ALL: [&str; REGISTRY.len()] = {
     let mut names = [""; REGISTRY.len()];
     let mut index = 0;
     while index < REGISTRY.len() {
-        names[index] = REGISTRY[index].0;
+        names[index] = REGISTRY[index].name;
         index += 1;
     }
     names
@@ -53,8 +69,8 @@ pub const ALL: [&str; REGISTRY.len()] = {
 /// keep it). The receiving pipeline and the republisher both publish through this, so every
 /// publication of one event carries the same payload.
 pub fn published_payload<'b>(vendor: &str, body: &'b str) -> Cow<'b, str> {
-    let payload = match REGISTRY.iter().find(|(name, _)| *name == vendor) {
-        Some((_, published)) => published(body),
+    let payload = match REGISTRY.iter().find(|registered| registered.name == vendor) {
+        Some(registered) => (registered.published_payload)(body),
         None => Cow::Borrowed(body),
     };
     as_published(payload)
@@ -101,6 +117,12 @@ pub trait Vendor: Send + Sync + 'static {
     /// Classifies a verified delivery. Only what classification needs may be required of the
     /// body; everything else is the consumers' business.
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError>;
+
+    /// The `Content-Type` its deliveries declare, whatever their bodies are: classification
+    /// looks at the body, never at this header. The sample events declare it.
+    fn content_type(&self) -> &'static str {
+        "application/json"
+    }
 
     /// Whether `occurred_at` is covered by the signature, so that an old one proves a replay:
     /// then an event older than the dedupe window is refused, because past that window its

@@ -51,6 +51,11 @@ impl Vendor for RevoXef {
         })
     }
 
+    /// For JSON bodies as well as for forms.
+    fn content_type(&self) -> &'static str {
+        "application/x-www-form-urlencoded"
+    }
+
     fn documents(&self, event_type: &str) -> bool {
         EVENT_TYPES.contains(&event_type)
     }
