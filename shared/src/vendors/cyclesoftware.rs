@@ -1,5 +1,6 @@
-//! CycleSoftware (bike-shop POS): typed models of the webhook envelope and its documented
-//! payloads, and classification by the envelope's `event_name`, `id` and `event_timestamp`.
+//! CycleSoftware (bike-shop POS): classification by the envelope's `event_name`, `id` and
+//! `event_timestamp`, read with [`Fields`], and the drift count against the typed models of
+//! `webhook-events`.
 //!
 //! Authentication is fixed: `X-CycleSoftware-Signature` carries the HMAC-SHA256 of the raw body.
 //! The dedupe key is the envelope `id`, which is inside the signed body (the
@@ -7,16 +8,12 @@
 //! the envelope's `account_id`. Fields come and go over time, and an absent field means "no
 //! value" as often as `null` does: the models take both as `None`.
 
-use std::fmt;
-
 use lambda_http::http::HeaderName;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
 use super::{
-    account, checked_text, Authentication, ClassifyError, Delivery, Vendor, MAX_EVENT_TYPE_LEN,
-    MAX_ID_LEN,
+    account, checked_text, Authentication, ClassifyError, Delivery, Field, Fields, Vendor,
+    MAX_EVENT_TYPE_LEN, MAX_ID_LEN,
 };
 use super::{split_body, UnknownFields};
 use crate::event::Classified;
@@ -65,18 +62,26 @@ impl Vendor for CycleSoftware {
     }
 
     fn classify(&self, delivery: &Delivery<'_>) -> Result<Classified, ClassifyError> {
-        let head: Head =
-            serde_json::from_str(delivery.body).map_err(|e| ClassifyError::from_json(&e))?;
-        checked_text("id", &head.id, MAX_ID_LEN)?;
-        checked_text("event_name", &head.event_name, MAX_EVENT_TYPE_LEN)?;
-        let occurred_at = timestamp(head.event_timestamp)?;
-        let entity = head.payload.entity_of(&head.event_name);
+        let body = Fields::read(delivery.body, FIELDS)?;
+        // A field of another type is refused as the shape before a missing one is named, in
+        // the order of the envelope's fields.
+        let id = typed(&body, "/id", text)?;
+        let event_name = typed(&body, "/event_name", text)?;
+        let seconds = typed(&body, "/event_timestamp", number)?;
+        let id = id.ok_or_else(|| ClassifyError::MissingField("id".into()))?;
+        let event_name =
+            event_name.ok_or_else(|| ClassifyError::MissingField("event_name".into()))?;
+        let seconds =
+            seconds.ok_or_else(|| ClassifyError::MissingField("event_timestamp".into()))?;
+        checked_text("id", id, MAX_ID_LEN)?;
+        checked_text("event_name", event_name, MAX_EVENT_TYPE_LEN)?;
+        let occurred_at = timestamp(seconds)?;
         Ok(Classified {
-            event_type: head.event_name,
-            dedupe_key: head.id,
+            event_type: event_name.to_string(),
+            dedupe_key: id.to_string(),
             occurred_at: Some(occurred_at),
-            entity,
-            account: account(head.account_id.0.as_deref()),
+            entity: entity_of(&body, delivery.body, event_name),
+            account: account(identifier(body.get("/account_id")).as_deref()),
             published: None,
         })
     }
@@ -102,133 +107,99 @@ fn timestamp(seconds: f64) -> Result<OffsetDateTime, ClassifyError> {
     OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| out_of_range)
 }
 
-/// The part of the envelope classification needs. `payload` is read leniently: any JSON is
-/// accepted there, and only the identifiers [`EntityIds`] keeps are read from it.
-#[derive(Deserialize)]
-struct Head {
-    id: String,
-    event_name: String,
-    event_timestamp: f64,
-    /// A number, or text; anything else is no account.
-    #[serde(default)]
-    account_id: Scalar,
-    #[serde(default)]
-    payload: EntityIds,
+/// What classification reads: the envelope's fields, and the payload's identifiers that name
+/// the entity of a documented event ([`entity_of`]).
+const FIELDS: &[&str] = &[
+    "/id",
+    "/event_name",
+    "/event_timestamp",
+    "/account_id",
+    "/payload/customer/customer_id",
+    "/payload/customer_id",
+    "/payload/entity_id",
+    "/payload/entity_type_id",
+    "/payload/invoice_number",
+    "/payload/outbound_order_id",
+    "/payload/sales_order_id",
+    "/payload/store_order_id",
+    "/payload/warehouse_stock_item_id",
+    "/payload/workshop_order_id",
+];
+
+/// The value at `pointer` as `take` reads it: `None` when the body has none there,
+/// [`ClassifyError::Shape`] when it has one of another type.
+fn typed<'f, T>(
+    body: &'f Fields<'_>,
+    pointer: &str,
+    take: fn(&'f Field<'_>) -> Option<T>,
+) -> Result<Option<T>, ClassifyError> {
+    body.get(pointer)
+        .map(|field| take(field).ok_or(ClassifyError::Shape))
+        .transpose()
 }
 
-/// The identifiers of a payload whose values are numbers or strings: its top-level `*_id`
-/// fields and `invoice_number`, and `customer.customer_id` (keyed so).
-#[derive(Default)]
-struct EntityIds(Vec<(String, String)>);
-
-impl EntityIds {
-    fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| name == field)
-            .map(|(_, id)| id.as_str())
-    }
-
-    /// The entity an event is about, for FIFO ordering: in general `<kind>:<payload.<kind>_id>`
-    /// for an event named `<kind>.<action>` (`sales_order:1442`), which also covers names not
-    /// documented yet. Where the payload says it otherwise: a customer by `customer.customer_id`,
-    /// a roadworthy workshop order as the workshop order it is, a sales transaction by its
-    /// `invoice_number`, payments by the sales order or transaction they were registered for
-    /// (`entity_type_id` 7 or 5), an outbound order by `outbound_order_id`.
-    fn entity_of(&self, event_name: &str) -> Option<String> {
-        let kind = event_name.split('.').next().filter(|k| !k.is_empty())?;
-        let (entity, id) = match kind {
-            "customer" => (
-                kind,
-                self.get("customer.customer_id")
-                    .or_else(|| self.get("customer_id")),
-            ),
-            "workshop_order_roadworthy" => ("workshop_order", self.get("workshop_order_id")),
-            "sales_transaction" => (kind, self.get("invoice_number")),
-            "payments" => match self.get("entity_type_id") {
-                Some("7") => ("sales_order", self.get("entity_id")),
-                Some("5") => ("sales_transaction", self.get("entity_id")),
-                _ => (kind, None),
-            },
-            "warehouse_outbound_order" => (kind, self.get("outbound_order_id")),
-            _ => (kind, self.get(&format!("{kind}_id"))),
-        };
-        id.map(|id| format!("{entity}:{id}"))
+/// A string.
+fn text<'f>(field: &'f Field<'_>) -> Option<&'f str> {
+    match field {
+        Field::Text(text) => Some(text),
+        _ => None,
     }
 }
 
-impl<'de> Deserialize<'de> for EntityIds {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntityIdsVisitor)
+/// A number, integer or not.
+fn number(field: &Field<'_>) -> Option<f64> {
+    match field {
+        Field::Integer(digits) => digits.parse().ok(),
+        Field::Float(value) => Some(*value),
+        _ => None,
     }
 }
 
-struct EntityIdsVisitor;
-
-impl<'de> Visitor<'de> for EntityIdsVisitor {
-    type Value = EntityIds;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+/// An identifier of the payload or the account: an integer, or a string of 1 to
+/// [`MAX_ID_LEN`] bytes; anything else is none.
+fn identifier(field: Option<&Field<'_>>) -> Option<String> {
+    match field? {
+        Field::Integer(digits) => Some(digits.clone()),
+        Field::Text(text) if !text.is_empty() && text.len() <= MAX_ID_LEN => Some(text.to_string()),
+        _ => None,
     }
+}
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntityIds, A::Error> {
-        let mut ids = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key.ends_with("_id") || key == "invoice_number" {
-                if let Scalar(Some(value)) = map.next_value::<Scalar>()? {
-                    ids.push((key.into_owned(), value));
-                }
-            } else if key == "customer" {
-                let customer = map.next_value::<EntityIds>()?;
-                if let Some(id) = customer.get("customer_id") {
-                    ids.push(("customer.customer_id".to_string(), id.to_string()));
-                }
+/// The entity an event is about, for FIFO ordering: in general `<kind>:<payload.<kind>_id>`
+/// for an event named `<kind>.<action>` (`sales_order:1442`), which also covers names not
+/// documented yet (their id is read from `raw` again, the one case that reads the body twice).
+/// Where the payload says it otherwise: a customer by `customer.customer_id`, a roadworthy
+/// workshop order as the workshop order it is, a sales transaction by its `invoice_number`,
+/// payments by the sales order or transaction they were registered for (`entity_type_id` 7 or
+/// 5), an outbound order by `outbound_order_id`.
+fn entity_of(body: &Fields<'_>, raw: &str, event_name: &str) -> Option<String> {
+    let id = |pointer: &str| identifier(body.get(pointer));
+    let kind = event_name.split('.').next().filter(|k| !k.is_empty())?;
+    let (entity, id) = match kind {
+        "customer" => (
+            kind,
+            id("/payload/customer/customer_id").or_else(|| id("/payload/customer_id")),
+        ),
+        "workshop_order_roadworthy" => ("workshop_order", id("/payload/workshop_order_id")),
+        "sales_transaction" => (kind, id("/payload/invoice_number")),
+        "payments" => match id("/payload/entity_type_id").as_deref() {
+            Some("7") => ("sales_order", id("/payload/entity_id")),
+            Some("5") => ("sales_transaction", id("/payload/entity_id")),
+            _ => (kind, None),
+        },
+        "warehouse_outbound_order" => (kind, id("/payload/outbound_order_id")),
+        _ => {
+            let pointer = format!("/payload/{kind}_id");
+            if FIELDS.contains(&pointer.as_str()) {
+                (kind, id(&pointer))
             } else {
-                map.next_value::<IgnoredAny>()?;
+                let pointers = [pointer.as_str()];
+                let again = Fields::read(raw, &pointers).ok()?;
+                (kind, identifier(again.get(&pointer)))
             }
         }
-        Ok(EntityIds(ids))
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<EntityIds, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(EntityIds::default())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-    fn visit_unit<E>(self) -> Result<EntityIds, E> {
-        Ok(EntityIds::default())
-    }
-}
-
-/// A JSON value kept as text when it is an integer or a short string, dropped otherwise.
-#[derive(Default)]
-struct Scalar(Option<String>);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        Ok(Scalar(match value {
-            serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-            serde_json::Value::String(s) if !s.is_empty() && s.len() <= MAX_ID_LEN => Some(s),
-            _ => None,
-        }))
-    }
+    };
+    id.map(|id| format!("{entity}:{id}"))
 }
 
 #[cfg(test)]
@@ -563,6 +534,31 @@ mod tests {
             classify(body).unwrap().entity.as_deref(),
             Some("customer:C-9")
         );
+    }
+
+    #[test]
+    fn an_undocumented_kind_takes_its_entity_from_its_own_id() {
+        let entity = |payload: &str| {
+            classify(&format!(
+                r#"{{"id":"x","event_name":"bike_rental.started","event_timestamp":1,"payload":{payload}}}"#
+            ))
+            .unwrap()
+            .entity
+        };
+        assert_eq!(
+            entity(r#"{"sales_order_id":1,"bike_rental_id":42}"#).as_deref(),
+            Some("bike_rental:42")
+        );
+        assert_eq!(
+            entity(r#"{"bike_rental_id":"R-7"}"#).as_deref(),
+            Some("bike_rental:R-7")
+        );
+        // An identifier is an integer or a string of 1 to MAX_ID_LEN bytes.
+        assert_eq!(entity(r#"{"bike_rental_id":""}"#), None);
+        assert_eq!(entity(r#"{"bike_rental_id":1.5}"#), None);
+        let long = "x".repeat(MAX_ID_LEN + 1);
+        assert_eq!(entity(&format!(r#"{{"bike_rental_id":"{long}"}}"#)), None);
+        assert_eq!(entity(r#"{"sales_order_id":1}"#), None);
     }
 
     #[test]

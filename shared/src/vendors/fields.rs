@@ -57,7 +57,7 @@ fn indexes(mut set: Set) -> impl Iterator<Item = usize> {
 /// The fields of one body at the pointers a vendor asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields<'a> {
-    pointers: &'static [&'static str],
+    pointers: &'a [&'a str],
     values: Vec<Option<Field<'a>>>,
 }
 
@@ -65,7 +65,7 @@ impl<'a> Fields<'a> {
     /// Reads `pointers` from `body`, which must be one JSON object and nothing else:
     /// [`ClassifyError::NotJson`] if it is not JSON, [`ClassifyError::Shape`] if it is not an
     /// object. Only the first [`MAX_POINTERS`] of `pointers` are looked for.
-    pub fn read(body: &'a str, pointers: &'static [&'static str]) -> Result<Self, ClassifyError> {
+    pub fn read(body: &'a str, pointers: &'a [&'a str]) -> Result<Self, ClassifyError> {
         debug_assert!(pointers.len() <= MAX_POINTERS, "too many pointers");
         let mut values = vec![None; pointers.len()];
         let mut deserializer = serde_json::Deserializer::from_str(body);
@@ -160,7 +160,7 @@ enum Kind {
 /// for `children`, the pointers that continue below it. Every pointer on the way to a value
 /// starts with the same `depth` bytes (the path to it); what follows starts with `/`.
 struct ValueSeed<'v, 'a> {
-    pointers: &'static [&'static str],
+    pointers: &'a [&'a str],
     captures: Set,
     children: Set,
     depth: usize,
@@ -193,8 +193,8 @@ impl<'a> ValueSeed<'_, 'a> {
 
 /// Reads an object key and works out which of `children` it continues: those it ends
 /// (captures) and those that go on below it (grandchildren).
-struct KeySeed {
-    pointers: &'static [&'static str],
+struct KeySeed<'p> {
+    pointers: &'p [&'p str],
     children: Set,
     depth: usize,
 }
@@ -207,7 +207,7 @@ struct Split {
     depth: usize,
 }
 
-impl KeySeed {
+impl KeySeed<'_> {
     fn split(&self, key: &str) -> Split {
         let mut split = Split {
             captures: 0,
@@ -249,7 +249,7 @@ impl KeySeed {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Split;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -257,7 +257,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed {
+impl<'de> Visitor<'de> for KeySeed<'_> {
     type Value = Split;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
