@@ -106,12 +106,16 @@ pub fn under_test(built: &str) -> String {
 /// position-dependent (`ET_EXEC`), as `functions/position_dependent.rs` links every deployed
 /// binary: one with no relative relocations for the dynamic loader to apply at start-up.
 pub fn is_position_dependent(built: &str) -> bool {
+    use std::io::Read;
     const ET_EXEC: u16 = 2;
     let path = under_test(built);
-    let header = std::fs::read(&path).unwrap_or_else(|e| panic!("{path} does not read: {e}"));
+    // e_ident (16 bytes), then e_type; both architectures are little-endian.
+    let mut header = [0u8; 18];
+    std::fs::File::open(&path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .unwrap_or_else(|e| panic!("{path} does not read: {e}"));
     assert!(header.starts_with(b"\x7fELF"), "{path} is not an ELF file");
-    // e_type, after the 16 bytes of e_ident; both architectures are little-endian.
-    header.get(16..18) == Some(&ET_EXEC.to_le_bytes()[..])
+    header[16..] == ET_EXEC.to_le_bytes()
 }
 
 /// A function binary to run, with the environment Lambda would give it.

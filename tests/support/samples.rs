@@ -33,10 +33,14 @@ pub struct SampleVendor {
 /// The vendors of the registry, in its order (the README's), each with its function in the
 /// template.
 pub fn vendors() -> Vec<SampleVendor> {
-    let template = template();
+    vendors_in(&template())
+}
+
+/// [`vendors`], with their functions in `template`.
+fn vendors_in(template: &serde_yaml_ng::Value) -> Vec<SampleVendor> {
     REGISTRY
         .iter()
-        .map(|registered| SampleVendor::of(&template, *registered))
+        .map(|registered| SampleVendor::of(template, *registered))
         .collect()
 }
 
@@ -259,7 +263,7 @@ pub fn local_environment(
         }
     }
     if environment.contains_key(WEBHOOK_SECRETS_ARN) {
-        let vendor = vendors()
+        let vendor = vendors_in(template)
             .into_iter()
             .find(|vendor| vendor.function == function)
             .unwrap_or_else(|| panic!("{function} reads a secret but is no sample vendor"));
@@ -387,7 +391,7 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
             )),
         );
     }
-    for vendor in vendors() {
+    for vendor in vendors_in(&template) {
         for (event_type, body) in payloads(&vendor) {
             let event = vendor.event(&event_type, &body);
             let text = serde_json::to_string_pretty(&event).expect("serializable") + "\n";

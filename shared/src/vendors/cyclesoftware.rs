@@ -65,8 +65,8 @@ impl Vendor for CycleSoftware {
         let body = Fields::read(delivery.body, FIELDS)?;
         // A field of another type is refused as the shape before a missing one is named, in
         // the order of the envelope's fields.
-        let id = typed(&body, "/id", text)?;
-        let event_name = typed(&body, "/event_name", text)?;
+        let id = typed(&body, "/id", Field::as_str)?;
+        let event_name = typed(&body, "/event_name", Field::as_str)?;
         let seconds = typed(&body, "/event_timestamp", number)?;
         let id = id.ok_or_else(|| ClassifyError::MissingField("id".into()))?;
         let event_name =
@@ -128,22 +128,14 @@ const FIELDS: &[&str] = &[
 
 /// The value at `pointer` as `take` reads it: `None` when the body has none there,
 /// [`ClassifyError::Shape`] when it has one of another type.
-fn typed<'f, T>(
-    body: &'f Fields<'_>,
+fn typed<'f, 'a, T>(
+    body: &'f Fields<'a>,
     pointer: &str,
-    take: fn(&'f Field<'_>) -> Option<T>,
+    take: fn(&'f Field<'a>) -> Option<T>,
 ) -> Result<Option<T>, ClassifyError> {
     body.get(pointer)
         .map(|field| take(field).ok_or(ClassifyError::Shape))
         .transpose()
-}
-
-/// A string.
-fn text<'f>(field: &'f Field<'_>) -> Option<&'f str> {
-    match field {
-        Field::Text(text) => Some(text),
-        _ => None,
-    }
 }
 
 /// A number, integer or not.

@@ -27,6 +27,16 @@ pub enum Field<'a> {
     Object,
 }
 
+impl Field<'_> {
+    /// The string, blank or not; `None` for a value of another type.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
 /// The most pointers one read looks for: each is a bit of a [`Set`].
 pub const MAX_POINTERS: usize = 64;
 
@@ -107,10 +117,7 @@ impl<'a> Fields<'a> {
 
     /// The string at `pointer`, blank or not; `None` when absent or not a string.
     pub fn str(&self, pointer: &str) -> Option<&str> {
-        match self.get(pointer)? {
-            Field::Text(text) => Some(text),
-            _ => None,
-        }
+        self.get(pointer)?.as_str()
     }
 
     /// The string or integer at `pointer`, as text; `None` when absent, null, blank or of
