@@ -396,7 +396,7 @@ fn every_alarm_on_our_namespace_watches_a_metric_the_code_emits() {
         vendor: "wayke",
         result: &error,
         refusal: answer.refusal.as_ref(),
-        drift: Default::default(),
+        undocumented_event_type: false,
     };
     for line in delivery_metrics(&delivered, 1.0, &Default::default(), false, 0) {
         let line: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -710,7 +710,7 @@ struct Emitted {
 fn emitted() -> Emitted {
     use webhook_core::claims::{ClaimError, StoreError};
     use webhook_core::fanout::PublishError;
-    use webhook_core::http::{delivery_metrics, Answer, Delivered, Drift};
+    use webhook_core::http::{delivery_metrics, Answer, Delivered};
     use webhook_core::pipeline::{Outcome, PipelineError, Receipt};
     use webhook_core::republish::{
         COMPLETED_METRIC, METRIC_DIMENSION, PENDING_METRIC, UNFINISHED_METRIC,
@@ -759,7 +759,7 @@ fn emitted() -> Emitted {
                 vendor,
                 result,
                 refusal: answer.refusal.as_ref(),
-                drift: Drift::default(),
+                undocumented_event_type: false,
             };
             let lines = delivery_metrics(&delivered, 1.0, &Default::default(), true, 0);
             for line in lines {

@@ -3,9 +3,8 @@
 //! `serde_json` parse of the same bytes (for a form body: decoding the form and parsing its
 //! `data`). Each is measured by criterion, and then their ratio in alternating batches, which the
 //! machine's drift in speed does not skew. Deliveries go to one pipeline, as in a warm function;
-//! after each, its claim is swept and its message taken, inside the measure. Criterion also
-//! measures the schema-drift count the function makes of a new event after the pipeline
-//! (`drift/…`), which the ratio leaves out. Run with `make bench`.
+//! after each, its claim is swept and its message taken, inside the measure. Run with
+//! `make bench`.
 
 #![allow(
     clippy::expect_used,
@@ -176,13 +175,6 @@ impl<V: Vendor + Copy> Case<V> {
         });
         let warm = self.pipeline();
         c.bench_function(&self.name(), |b| b.iter(|| self.deliver(&warm)));
-        // What the function adds for a new event after the pipeline, outside the ratio: the
-        // schema-drift count, a second parse of the body against the event's typed model.
-        let event_type = self.deliver(&warm).event_type;
-        let body = std::str::from_utf8(&self.body).unwrap();
-        c.bench_function(&format!("drift/{}", self.name()), |b| {
-            b.iter(|| self.vendor.unknown_fields(&event_type, body))
-        });
     }
 
     /// The pipeline's time over the floor's, measured in alternating batches, so that the

@@ -87,14 +87,14 @@ where
             "delivery refused"
         ),
     }
-    let drift = schema_drift(pipeline.vendor(), &result, request.body().as_ref());
+    let undocumented_event_type = undocumented(pipeline.vendor(), &result);
     let now_ms = pipeline.now().unix_timestamp_nanos() / 1_000_000;
     let cold_start = metrics::cold_start();
     let delivered = Delivered {
         vendor,
         result: &result,
         refusal: answer.refusal.as_ref(),
-        drift,
+        undocumented_event_type,
     };
     for line in delivery_metrics(&delivered, duration_ms, &invocation, cold_start, now_ms) {
         metrics::write_line(&line);
@@ -111,30 +111,11 @@ pub fn route_segment<'p>(path: &'p str, vendor: &str) -> Option<&'p str> {
         .filter(|segment| *segment != vendor)
 }
 
-/// How far a delivery strays from what the vendor documents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Drift {
-    /// The event type is not one the vendor documents (it was routed anyway).
-    pub undocumented_event_type: bool,
-    /// Fields of the body its typed model does not know.
-    pub unknown_fields: usize,
-}
-
-/// The drift of a new event; duplicates and rejections are not examined (it costs a parse).
-fn schema_drift<V: Vendor>(
-    vendor: &V,
-    result: &Result<Receipt, PipelineError>,
-    body: &[u8],
-) -> Drift {
-    match result {
-        Ok(receipt) if receipt.outcome == Outcome::Accepted => Drift {
-            undocumented_event_type: !vendor.documents(&receipt.event_type),
-            unknown_fields: std::str::from_utf8(body)
-                .map(|body| vendor.unknown_fields(&receipt.event_type, body))
-                .unwrap_or_default(),
-        },
-        _ => Drift::default(),
-    }
+/// Whether a new event's type is one the vendor does not document (it was routed anyway):
+/// schema drift, counted as `UndocumentedEventType`. Duplicates and rejections are not counted.
+fn undocumented<V: Vendor>(vendor: &V, result: &Result<Receipt, PipelineError>) -> bool {
+    matches!(result, Ok(receipt) if receipt.outcome == Outcome::Accepted
+        && !vendor.documents(&receipt.event_type))
 }
 
 /// How a refused delivery is answered and counted.
@@ -230,12 +211,12 @@ pub struct Delivered<'a> {
     pub result: &'a Result<Receipt, PipelineError>,
     /// The refusal of a refused delivery ([`Answer::refusal`]).
     pub refusal: Option<&'a Refusal>,
-    pub drift: Drift,
+    /// A new event of a type the vendor does not document.
+    pub undocumented_event_type: bool,
 }
 
 /// The EMF lines of one delivery of `invocation`: counters per vendor and in total (whether it
-/// was the process's first, a cold start, among them), and for a rejection its reason, and the
-/// schema drift of a new event.
+/// was the process's first, a cold start, among them), and for a rejection its reason.
 pub fn delivery_metrics(
     delivered: &Delivered<'_>,
     duration_ms: f64,
@@ -247,7 +228,7 @@ pub fn delivery_metrics(
         vendor,
         result,
         refusal: refused,
-        drift,
+        undocumented_event_type,
     } = *delivered;
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let outcome =
@@ -267,10 +248,9 @@ pub fn delivery_metrics(
         ),
         (
             "UndocumentedEventType",
-            flag(drift.undocumented_event_type),
+            flag(undocumented_event_type),
             Unit::Count,
         ),
-        ("UnknownFields", drift.unknown_fields as f64, Unit::Count),
         (COLD_START_METRIC, flag(cold_start), Unit::Count),
         ("Latency", duration_ms, Unit::Milliseconds),
     ];
@@ -502,10 +482,7 @@ mod tests {
             vendor: "cyclesoftware",
             result: &Ok(receipt),
             refusal: None,
-            drift: Drift {
-                undocumented_event_type: true,
-                unknown_fields: 3,
-            },
+            undocumented_event_type: true,
         };
         let lines = delivery_metrics(&delivered, 12.5, &invocation, true, 1_000);
         assert_eq!(lines.len(), 1);
@@ -523,7 +500,6 @@ mod tests {
             ("StoreFailures", 0.0),
             ("OldSecretUsed", 1.0),
             ("UndocumentedEventType", 1.0),
-            ("UnknownFields", 3.0),
             ("ColdStart", 1.0),
             ("Latency", 12.5),
         ] {
@@ -535,16 +511,46 @@ mod tests {
             .iter()
             .map(|m| m["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 10);
         assert_eq!(line["requestId"], "req-7");
         assert_eq!(
             line["xrayTraceId"],
             "Root=1-67891233-abcdef012345678912345678"
         );
         assert_eq!(
-            directive["Metrics"][10],
+            directive["Metrics"][9],
             json!({"Name": "Latency", "Unit": "Milliseconds"})
         );
+    }
+
+    #[test]
+    fn only_a_new_event_of_a_type_the_vendor_does_not_document_is_undocumented() {
+        use crate::vendors::cyclesoftware::CycleSoftware;
+        let receipt = |outcome, event_type: &str| {
+            Ok(Receipt {
+                outcome,
+                id: "i".into(),
+                event_type: event_type.into(),
+                dedupe_key: "k".into(),
+                secret_index: 0,
+                published: 1,
+            })
+        };
+        let vendor = CycleSoftware;
+        assert!(undocumented(
+            &vendor,
+            &receipt(Outcome::Accepted, "bicycle.stolen")
+        ));
+        assert!(!undocumented(
+            &vendor,
+            &receipt(Outcome::Accepted, "customer.created")
+        ));
+        assert!(!undocumented(
+            &vendor,
+            &receipt(Outcome::Duplicate, "bicycle.stolen")
+        ));
+        let refused = Err(PipelineError::Invalid(ClassifyError::UnknownEventType));
+        assert!(!undocumented(&vendor, &refused));
     }
 
     #[test]
@@ -629,7 +635,7 @@ mod tests {
                 vendor: "wayke",
                 result: &result,
                 refusal: answer.refusal.as_ref(),
-                drift: Drift::default(),
+                undocumented_event_type: false,
             };
             let lines = delivery_metrics(&delivered, 1.0, &invocation, false, 1_000);
             assert_eq!(lines.len(), 2, "{reason}");

@@ -133,7 +133,7 @@ impl std::fmt::Display for Id {
 
 /// Something done with the model type of one event type. Each vendor module maps its event
 /// types to their models once (`visit_model`), and parsing, the schemas and the receiver's
-/// count of unknown fields all go through that one mapping.
+/// tests of the models all go through that one mapping.
 pub trait ModelVisitor<E> {
     /// What the visit returns.
     type Output;
