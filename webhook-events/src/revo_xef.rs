@@ -570,7 +570,7 @@ pub struct GiftCard {
 
 /// `turn.opened`, `turn.closed`: a till shift. Revo documents no body for these; the model names
 /// the shift's id, its times as the order names them, and its employee as Revo names employees
-/// elsewhere, so anything more shows as drift.
+/// elsewhere; anything more stays in the payload as published.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Turn {

@@ -180,8 +180,10 @@ pub struct Delivery<'a> {
     pub body_digest: &'a str,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl<'a> Delivery<'a> {
-    /// A delivery whose digest is computed here, for callers outside the pipeline (tests, tools).
+    /// A delivery whose digest is computed here, as the pipeline computes it: for tests that
+    /// classify without the pipeline.
     pub fn with_digest(
         route: Option<&'a str>,
         body: &'a str,
