@@ -9,7 +9,7 @@
 //! final configuration applies, leases lapse, sweeps run and every event is delivered once more;
 //! then the invariants are checked (see [`check`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -192,6 +192,41 @@ impl World {
         std::future::pending().await
     }
 
+    /// Runs a call about `pk` that takes effect (a write, a publish) under a fault: `call` is
+    /// the call itself (run twice when the SDK retries it), `failed` the error its caller sees.
+    async fn write<T, E, F, Fut>(
+        &self,
+        pk: &str,
+        call: F,
+        failed: impl Fn(&str) -> E,
+    ) -> Result<T, E>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        match self.before_call(Some(pk)).await {
+            None => call().await,
+            Some(Fault::FailBefore) => Err(failed("failed before taking effect")),
+            Some(Fault::Hang) => {
+                tokio::time::sleep(SDK_OPERATION_TIMEOUT).await;
+                Err(failed("timed out"))
+            }
+            Some(Fault::CrashBefore) => self.crash().await,
+            Some(Fault::LostAfter) => {
+                let _took_effect = call().await;
+                Err(failed("answer lost"))
+            }
+            Some(Fault::RetriedAfterLost) => {
+                let _lost = call().await;
+                call().await
+            }
+            Some(Fault::CrashAfter) => {
+                let _took_effect = call().await;
+                self.crash().await
+            }
+        }
+    }
+
     fn created(&self, pk: &str) {
         let mut ledger = lock(&self.ledger);
         *ledger.creations.entry(pk.to_string()).or_default() += 1;
@@ -213,36 +248,6 @@ struct FaultyStore {
 }
 
 impl FaultyStore {
-    /// Runs a write about `pk` under a fault: `call` is the write itself (run twice when the
-    /// SDK retries it).
-    async fn write<T, F, Fut>(&self, pk: &str, call: F) -> Result<T, StoreError>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, StoreError>>,
-    {
-        match self.world.before_call(Some(pk)).await {
-            None => call().await,
-            Some(Fault::FailBefore) => Err(failure("failed before taking effect")),
-            Some(Fault::Hang) => {
-                tokio::time::sleep(SDK_OPERATION_TIMEOUT).await;
-                Err(failure("timed out"))
-            }
-            Some(Fault::CrashBefore) => self.world.crash().await,
-            Some(Fault::LostAfter) => {
-                let _took_effect = call().await;
-                Err(failure("answer lost"))
-            }
-            Some(Fault::RetriedAfterLost) => {
-                let _lost = call().await;
-                call().await
-            }
-            Some(Fault::CrashAfter) => {
-                let _took_effect = call().await;
-                self.world.crash().await
-            }
-        }
-    }
-
     /// Runs a read under a fault: reads take no effect, so only failing, hanging and crashing
     /// matter.
     async fn read<T>(
@@ -264,14 +269,14 @@ impl FaultyStore {
 impl ClaimStore for FaultyStore {
     async fn put_new(&self, claim: &Claim, now: OffsetDateTime) -> Result<PutOutcome, StoreError> {
         let pk = claim.pk();
-        self.write(&pk, || async {
+        let call = || async {
             let outcome = self.inner.put_new(claim, now).await;
             if matches!(outcome, Ok(PutOutcome::Created)) {
                 self.world.created(&pk);
             }
             outcome
-        })
-        .await
+        };
+        self.world.write(&pk, call, failure).await
     }
 
     async fn take_over(
@@ -280,8 +285,8 @@ impl ClaimStore for FaultyStore {
         lease: &Lease,
         now: OffsetDateTime,
     ) -> Result<TakeOutcome, StoreError> {
-        self.write(pk, || self.inner.take_over(pk, lease, now))
-            .await
+        let call = || self.inner.take_over(pk, lease, now);
+        self.world.write(pk, call, failure).await
     }
 
     async fn release(
@@ -291,8 +296,8 @@ impl ClaimStore for FaultyStore {
         published: &[String],
         now: OffsetDateTime,
     ) -> Result<Holding, StoreError> {
-        self.write(pk, || self.inner.release(pk, token, published, now))
-            .await
+        let call = || self.inner.release(pk, token, published, now);
+        self.world.write(pk, call, failure).await
     }
 
     async fn settle(
@@ -303,10 +308,8 @@ impl ClaimStore for FaultyStore {
         at: OffsetDateTime,
         expires_at: i64,
     ) -> Result<Holding, StoreError> {
-        self.write(pk, || {
-            self.inner.settle(pk, token, published, at, expires_at)
-        })
-        .await
+        let call = || self.inner.settle(pk, token, published, at, expires_at);
+        self.world.write(pk, call, failure).await
     }
 }
 
@@ -368,27 +371,8 @@ impl Publisher for FaultyQueues {
             queue: queue_url.to_string(),
             reason: format!("simulated: {reason}"),
         };
-        match self.world.before_call(Some(&pk_of(message))).await {
-            None => self.inner.publish(queue_url, message).await,
-            Some(Fault::FailBefore) => Err(failed("failed before taking effect")),
-            Some(Fault::Hang) => {
-                tokio::time::sleep(SDK_OPERATION_TIMEOUT).await;
-                Err(failed("timed out"))
-            }
-            Some(Fault::CrashBefore) => self.world.crash().await,
-            Some(Fault::LostAfter) => {
-                let _took_effect = self.inner.publish(queue_url, message).await;
-                Err(failed("answer lost"))
-            }
-            Some(Fault::RetriedAfterLost) => {
-                let _lost = self.inner.publish(queue_url, message).await;
-                self.inner.publish(queue_url, message).await
-            }
-            Some(Fault::CrashAfter) => {
-                let _took_effect = self.inner.publish(queue_url, message).await;
-                self.world.crash().await
-            }
-        }
+        let call = || self.inner.publish(queue_url, message);
+        self.world.write(&pk_of(message), call, failed).await
     }
 }
 
@@ -578,6 +562,19 @@ fn event(rng: &mut Rng, index: usize) -> SimEvent {
     }
 }
 
+/// The environment of a function of the simulation: the table and dedupe window every function
+/// shares, and `own`.
+fn lookup(own: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name| match name {
+        EVENTS_TABLE => Some(TABLE.to_string()),
+        config::DEDUPE_TTL_DAYS => Some(DEDUPE_TTL_DAYS.to_string()),
+        _ => own
+            .iter()
+            .find(|(variable, _)| variable == name)
+            .map(|(_, value)| value.clone()),
+    }
+}
+
 /// What one actor did.
 #[derive(Debug)]
 enum Done {
@@ -650,20 +647,12 @@ impl Run {
     }
 
     fn pipeline(&self) -> Pipeline<RevoXef, FaultyStore, FaultyQueues, SimClock> {
-        let fanout = self.routing.fanout();
         let variables = [
-            (EVENTS_TABLE, TABLE.to_string()),
-            (FANOUT, fanout),
-            (WEBHOOK_SECRETS, SECRET.to_string()),
-            (config::DEDUPE_TTL_DAYS, DEDUPE_TTL_DAYS.to_string()),
+            (FANOUT.to_string(), self.routing.fanout()),
+            (WEBHOOK_SECRETS.to_string(), SECRET.to_string()),
         ];
-        let config = Config::from_lookup(&RevoXef, |name| {
-            variables
-                .iter()
-                .find(|(variable, _)| *variable == name)
-                .map(|(_, value)| value.clone())
-        })
-        .expect("valid configuration");
+        let config =
+            Config::from_lookup(&RevoXef, lookup(&variables)).expect("valid configuration");
         Pipeline::new(
             RevoXef,
             config,
@@ -674,21 +663,9 @@ impl Run {
     }
 
     fn republisher(&self) -> Republisher<FaultyStore, FaultyQueues, SimClock> {
-        let variables = [
-            (EVENTS_TABLE.to_string(), TABLE.to_string()),
-            (fanout_variable(VENDOR), self.routing.fanout()),
-            (
-                config::DEDUPE_TTL_DAYS.to_string(),
-                DEDUPE_TTL_DAYS.to_string(),
-            ),
-        ];
-        let config = RepublisherConfig::from_lookup(&[VENDOR], |name| {
-            variables
-                .iter()
-                .find(|(variable, _)| variable == name)
-                .map(|(_, value)| value.clone())
-        })
-        .expect("valid configuration");
+        let variables = [(fanout_variable(VENDOR), self.routing.fanout())];
+        let config = RepublisherConfig::from_lookup(&[VENDOR], lookup(&variables))
+            .expect("valid configuration");
         Republisher::new(
             self.store.clone(),
             self.queues.clone(),
@@ -1028,11 +1005,11 @@ impl Run {
         }
         // Forged deliveries carry a body of a genuine event with another signature: what they
         // must not leave is a claim or message no genuine delivery accounts for.
-        let genuine: BTreeMap<String, ()> = (0..self.schedule.events.len())
-            .map(|event| (self.pk_of(event), ()))
+        let genuine: BTreeSet<String> = (0..self.schedule.events.len())
+            .map(|event| self.pk_of(event))
             .collect();
         for claim in self.stored_claims() {
-            if !genuine.contains_key(&claim.pk()) {
+            if !genuine.contains(&claim.pk()) {
                 self.violations.push(format!(
                     "claim {} belongs to no genuine delivery",
                     claim.pk()
@@ -1041,7 +1018,7 @@ impl Run {
         }
         for queue in QUEUES {
             for message in self.queues.inner.sent(queue) {
-                if !genuine.contains_key(&pk_of(&message)) {
+                if !genuine.contains(&pk_of(&message)) {
                     self.violations.push(format!(
                         "a message in {queue} belongs to no genuine delivery"
                     ));
