@@ -110,26 +110,30 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
     );
 
     let logs = function.stop().await;
-    let mut outcomes: Vec<String> = logs
+    let log_lines: Vec<Value> = logs
         .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter_map(|line| line["fields"]["outcome"].as_str().map(String::from))
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let delivery_lines: Vec<&Value> = log_lines
+        .iter()
+        .filter(|line| line["fields"]["outcome"].is_string())
         .collect();
     assert_eq!(
-        outcomes.len(),
+        delivery_lines.len(),
         3 * files.len(),
         "one log line per delivery:\n{logs}"
     );
-    outcomes.sort();
-    outcomes.dedup();
+    let outcomes: BTreeSet<&str> = delivery_lines
+        .iter()
+        .filter_map(|line| line["fields"]["outcome"].as_str())
+        .collect();
     assert_eq!(
-        outcomes,
+        Vec::from_iter(outcomes),
         ["accepted", "duplicate", "rejected"],
         "each outcome is logged"
     );
-    let metric_lines: Vec<Value> = logs
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    let metric_lines: Vec<&Value> = log_lines
+        .iter()
         .filter(|line| line.get("_aws").is_some())
         .collect();
     let total = |name: &str| -> f64 {
@@ -150,23 +154,6 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         (3.0 * count, count, count, count),
         "the metric lines count every delivery"
     );
-    let log_lines: Vec<Value> = logs
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .collect();
-    let delivery_lines: Vec<&Value> = log_lines
-        .iter()
-        .filter(|line| line["fields"]["outcome"].is_string())
-        .collect();
-    check_observability(&metric_lines, &delivery_lines, 3 * files.len());
-    let log_lines: Vec<Value> = logs
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .collect();
-    let delivery_lines: Vec<&Value> = log_lines
-        .iter()
-        .filter(|line| line["fields"]["outcome"].is_string())
-        .collect();
     check_observability(&metric_lines, &delivery_lines, 3 * files.len());
     let unauthenticated = metric_lines
         .iter()
@@ -190,7 +177,7 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
 /// delivery's log line (so a spike on a graph leads to the lines behind it); the process's first
 /// delivery, and only it, counts as a cold start; and the delivery log lines carry every field
 /// the template's saved Logs Insights queries read.
-fn check_observability(metric_lines: &[Value], delivery_lines: &[&Value], deliveries: usize) {
+fn check_observability(metric_lines: &[&Value], delivery_lines: &[&Value], deliveries: usize) {
     use webhook_core::metrics::{COLD_START_METRIC, REQUEST_ID_PROPERTY, TRACE_ID_PROPERTY};
     let request_ids: BTreeSet<&str> = delivery_lines
         .iter()
@@ -216,12 +203,9 @@ fn check_observability(metric_lines: &[Value], delivery_lines: &[&Value], delive
             "a metric line with a trace id nobody gave: {line}"
         );
     }
-    let totals: Vec<&Value> = metric_lines
+    let cold_starts: Vec<f64> = metric_lines
         .iter()
         .filter(|line| line.get("Reason").is_none())
-        .collect();
-    let cold_starts: Vec<f64> = totals
-        .iter()
         .map(|line| line[COLD_START_METRIC].as_f64().expect("ColdStart"))
         .collect();
     assert_eq!(cold_starts.len(), deliveries);
