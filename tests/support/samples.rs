@@ -292,7 +292,7 @@ pub const CARGO_LAMBDA_MARKERS: [&str; 2] = [
 /// each function's local environment, as in `events/env.json` but with moto on this machine.
 pub fn cargo_lambda_sections() -> String {
     let template = template();
-    let sections: Vec<String> = local_functions()
+    let sections: Vec<String> = local_functions(&template)
         .iter()
         .map(|function| {
             let binary = template["Resources"][function.as_str()]["Metadata"]["BuildProperties"]
@@ -319,10 +319,9 @@ pub fn is_no_value(value: &serde_yaml_ng::Value) -> bool {
 /// The dedupe window of the local stack, in days.
 pub const LOCAL_DEDUPE_TTL_DAYS: u32 = 3650;
 
-/// The functions of `events/env.json`: every function of the template (the vendor functions,
+/// The functions of `events/env.json`: every function of `template` (the vendor functions,
 /// the republisher and the opt-in example consumer), by logical id.
-pub fn local_functions() -> Vec<String> {
-    let template = template();
+fn local_functions(template: &serde_yaml_ng::Value) -> Vec<String> {
     let resources = template["Resources"].as_mapping().expect("resources");
     resources
         .iter()
@@ -381,7 +380,7 @@ pub fn generate() -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
     let template = template();
     let mut env = serde_json::Map::new();
-    for function in local_functions() {
+    for function in local_functions(&template) {
         env.insert(
             function.clone(),
             json!(local_environment(

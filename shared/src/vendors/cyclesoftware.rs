@@ -1,6 +1,5 @@
 //! CycleSoftware (bike-shop POS): classification by the envelope's `event_name`, `id` and
-//! `event_timestamp`, read with [`Fields`], and the drift count against the typed models of
-//! `webhook-events`.
+//! `event_timestamp`, read with [`Fields`].
 //!
 //! Authentication is fixed: `X-CycleSoftware-Signature` carries the HMAC-SHA256 of the raw body.
 //! The dedupe key is the envelope `id`, which is inside the signed body (the
@@ -57,7 +56,7 @@ impl Vendor for CycleSoftware {
         // the order of the envelope's fields.
         let id = typed(&body, "/id", Field::as_str)?;
         let event_name = typed(&body, "/event_name", Field::as_str)?;
-        let seconds = typed(&body, "/event_timestamp", number)?;
+        let seconds = typed(&body, "/event_timestamp", Field::as_number)?;
         let id = id.ok_or_else(|| ClassifyError::MissingField("id".into()))?;
         let event_name =
             event_name.ok_or_else(|| ClassifyError::MissingField("event_name".into()))?;
@@ -126,15 +125,6 @@ fn typed<'f, 'a, T>(
     body.get(pointer)
         .map(|field| take(field).ok_or(ClassifyError::Shape))
         .transpose()
-}
-
-/// A number, integer or not.
-fn number(field: &Field<'_>) -> Option<f64> {
-    match field {
-        Field::Integer(digits) => digits.parse().ok(),
-        Field::Float(value) => Some(*value),
-        _ => None,
-    }
 }
 
 /// An identifier of the payload or the account: an integer, or a string of 1 to

@@ -35,6 +35,15 @@ impl Field<'_> {
             _ => None,
         }
     }
+
+    /// The number, integer or not; `None` for a value of another type.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Field::Integer(digits) => digits.parse().ok(),
+            Field::Float(value) => Some(*value),
+            _ => None,
+        }
+    }
 }
 
 /// The most pointers one read looks for: each is a bit of a [`Set`].
