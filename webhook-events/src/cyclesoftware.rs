@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{variants_from_models, Id, ModelVisitor, ParseValue};
+use crate::{models, Id, ModelVisitor, ParseValue};
 
 /// The vendor's name in envelopes.
 pub const VENDOR: &str = "cyclesoftware";
@@ -68,40 +68,27 @@ impl Webhook<Payload> {
     }
 }
 
-/// The payload of a webhook, by the entity its `event_name` names.
-#[allow(clippy::large_enum_variant)] // parsed once per use, never stored in bulk
-#[derive(Debug, Clone, PartialEq)]
-pub enum Payload {
-    /// `customer.*`.
-    Customer(CustomerEvent),
-    /// `sales_order.*`.
-    SalesOrder(SalesOrder),
-    /// `workshop_order.*` and `workshop_order_roadworthy.*`.
-    WorkshopOrder(WorkshopOrder),
-    /// `sales_transaction.*`.
-    SalesTransaction(SalesTransaction),
-    /// `store_order.*`.
-    StoreOrder(StoreOrder),
-    /// `payments.*`.
-    Payments(Payments),
-    /// `warehouse_outbound_order.*`.
-    WarehouseOutboundOrder(WarehouseOutboundOrder),
-    /// `warehouse_stock_item.*`.
-    WarehouseStockItem(WarehouseStockItem),
-    /// An event name this model does not know yet: still accepted and routed.
-    Other(serde_json::Value),
+models! {
+    /// The payload of a webhook, by the entity its `event_name` names.
+    pub enum Payload {
+        /// `customer.*`.
+        Customer(CustomerEvent),
+        /// `sales_order.*`.
+        SalesOrder(SalesOrder),
+        /// `workshop_order.*` and `workshop_order_roadworthy.*`.
+        WorkshopOrder(WorkshopOrder),
+        /// `sales_transaction.*`.
+        SalesTransaction(SalesTransaction),
+        /// `store_order.*`.
+        StoreOrder(StoreOrder),
+        /// `payments.*`.
+        Payments(Payments),
+        /// `warehouse_outbound_order.*`.
+        WarehouseOutboundOrder(WarehouseOutboundOrder),
+        /// `warehouse_stock_item.*`.
+        WarehouseStockItem(WarehouseStockItem),
+    }
 }
-
-variants_from_models!(Payload:
-    Customer(CustomerEvent),
-    SalesOrder(SalesOrder),
-    WorkshopOrder(WorkshopOrder),
-    SalesTransaction(SalesTransaction),
-    StoreOrder(StoreOrder),
-    Payments(Payments),
-    WarehouseOutboundOrder(WarehouseOutboundOrder),
-    WarehouseStockItem(WarehouseStockItem),
-);
 
 impl Payload {
     /// Parses `payload` according to the first part of `event_name` ([`visit_model`]);
@@ -136,7 +123,6 @@ pub fn visit_model<V: ModelVisitor<Payload>>(event_name: &str, visitor: V) -> Op
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CustomerEvent {
-    /// `customer` as the vendor sends it.
     pub customer: Option<Customer>,
 }
 
@@ -144,67 +130,39 @@ pub struct CustomerEvent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SalesOrder {
-    /// `sales_order_id` as the vendor sends it.
     pub sales_order_id: Option<i64>,
-    /// `store_id` as the vendor sends it.
     pub store_id: Option<i64>,
-    /// `sales_employee_id` as the vendor sends it.
     pub sales_employee_id: Option<i64>,
-    /// `last_update_employee_id` as the vendor sends it.
     pub last_update_employee_id: Option<i64>,
-    /// `customer_id` as the vendor sends it.
     pub customer_id: Option<i64>,
-    /// `order_type_id` as the vendor sends it.
     pub order_type_id: Option<i64>,
-    /// `order_type_text` as the vendor sends it.
     pub order_type_text: Option<String>,
-    /// `order_reference_id` as the vendor sends it.
     pub order_reference_id: Option<String>,
-    /// `order_reference_text` as the vendor sends it.
     pub order_reference_text: Option<String>,
-    /// `datetime_created` as the vendor sends it.
     pub datetime_created: Option<String>,
-    /// `datetime_modified` as the vendor sends it.
     pub datetime_modified: Option<String>,
-    /// `datetime_preferred_delivery` as the vendor sends it.
     pub datetime_preferred_delivery: Option<String>,
-    /// `datetime_preferred_pickup` as the vendor sends it.
     pub datetime_preferred_pickup: Option<String>,
-    /// `status_id` as the vendor sends it.
     pub status_id: Option<i64>,
-    /// `status_text` as the vendor sends it.
     pub status_text: Option<String>,
-    /// `cancellation_type_id` as the vendor sends it.
     pub cancellation_type_id: Option<i64>,
-    /// `cancellation_description` as the vendor sends it.
     pub cancellation_description: Option<String>,
-    /// `remarks` as the vendor sends it.
     pub remarks: Option<String>,
-    /// `has_invoice` as the vendor sends it.
     pub has_invoice: Option<bool>,
-    /// `invoice_number` as the vendor sends it.
     pub invoice_number: Option<i64>,
-    /// `ship_to_customer` as the vendor sends it.
     pub ship_to_customer: Option<bool>,
-    /// `delivery_method_id` as the vendor sends it.
     pub delivery_method_id: Option<i64>,
-    /// `delivery_method_description` as the vendor sends it.
     pub delivery_method_description: Option<String>,
-    /// `shipment_method_description` as the vendor sends it.
     pub shipment_method_description: Option<String>,
-    /// `payment_method_description` as the vendor sends it.
     pub payment_method_description: Option<String>,
-    /// `order_items` as the vendor sends it.
     pub order_items: Vec<OrderItem>,
     /// Cancelled items that were not deleted.
     pub cancelled_order_items: Option<Vec<OrderItem>>,
     /// Deleted items, sent once (in the webhook after their deletion).
     pub deleted_order_items: Option<Vec<OrderItem>>,
-    /// `customer` as the vendor sends it.
     pub customer: Option<Customer>,
     /// `null` when none was given (it was `null` in every example before it became an object).
     pub delivery_address: Option<DeliveryAddress>,
-    /// `labels` as the vendor sends it.
     pub labels: Vec<String>,
 }
 
@@ -212,35 +170,21 @@ pub struct SalesOrder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeliveryAddress {
-    /// `delivery_address_id` as the vendor sends it.
     pub delivery_address_id: Option<i64>,
-    /// `customer_id` as the vendor sends it.
     pub customer_id: Option<i64>,
-    /// `is_business` as the vendor sends it.
     pub is_business: Option<bool>,
-    /// `company_name` as the vendor sends it.
     pub company_name: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `street` as the vendor sends it.
     pub street: Option<String>,
-    /// `housenumber` as the vendor sends it.
     pub housenumber: Option<String>,
-    /// `housenumber_postfix` as the vendor sends it.
     pub housenumber_postfix: Option<String>,
-    /// `postcode` as the vendor sends it.
     pub postcode: Option<String>,
-    /// `city` as the vendor sends it.
     pub city: Option<String>,
     /// Deprecated: the country code again.
     pub country: Option<String>,
-    /// `country_code_iso_3166` as the vendor sends it.
     pub country_code_iso_3166: Option<String>,
-    /// `phone_number` as the vendor sends it.
     pub phone_number: Option<String>,
-    /// `email` as the vendor sends it.
     pub email: Option<String>,
-    /// `remarks` as the vendor sends it.
     pub remarks: Option<String>,
 }
 
@@ -248,39 +192,22 @@ pub struct DeliveryAddress {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct OrderItem {
-    /// `item_id` as the vendor sends it.
     pub item_id: Option<i64>,
-    /// `item_type_id` as the vendor sends it.
     pub item_type_id: Option<i64>,
-    /// `special_type_id` as the vendor sends it.
     pub special_type_id: Option<i64>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `pos_group_id` as the vendor sends it.
     pub pos_group_id: Option<i64>,
-    /// `description` as the vendor sends it.
     pub description: Option<String>,
-    /// `unit_price_in_vat_cents` as the vendor sends it.
     pub unit_price_in_vat_cents: Option<i64>,
-    /// `unit_discount_amount_in_vat_cents` as the vendor sends it.
     pub unit_discount_amount_in_vat_cents: Option<i64>,
-    /// `price_in_vat_cents` as the vendor sends it.
     pub price_in_vat_cents: Option<i64>,
-    /// `discount_percentage` as the vendor sends it.
     pub discount_percentage: Option<f64>,
-    /// `vat_code` as the vendor sends it.
     pub vat_code: Option<i64>,
-    /// `vat_percentage` as the vendor sends it.
     pub vat_percentage: Option<f64>,
-    /// `vat_amount_cents` as the vendor sends it.
     pub vat_amount_cents: Option<i64>,
-    /// `item_status_id` as the vendor sends it.
     pub item_status_id: Option<i64>,
-    /// `item_status_text` as the vendor sends it.
     pub item_status_text: Option<String>,
-    /// `unit_work_time_minutes` as the vendor sends it.
     pub unit_work_time_minutes: Option<i64>,
     /// The customer the item is invoiced to.
     pub assigned_to_customer_id: Option<i64>,
@@ -292,55 +219,30 @@ pub struct OrderItem {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Customer {
-    /// `customer_id` as the vendor sends it.
     pub customer_id: Option<i64>,
-    /// `customer_barcode` as the vendor sends it.
     pub customer_barcode: Option<String>,
-    /// `customer_type_name` as the vendor sends it.
     pub customer_type_name: Option<String>,
-    /// `customer_reference` as the vendor sends it.
     pub customer_reference: Option<String>,
-    /// `prefix` as the vendor sends it.
     pub prefix: Option<String>,
-    /// `title` as the vendor sends it.
     pub title: Option<String>,
-    /// `first_name` as the vendor sends it.
     pub first_name: Option<String>,
-    /// `initials` as the vendor sends it.
     pub initials: Option<String>,
-    /// `name_prefix` as the vendor sends it.
     pub name_prefix: Option<String>,
-    /// `insertion` as the vendor sends it.
     pub insertion: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `attn` as the vendor sends it.
     pub attn: Option<String>,
-    /// `street` as the vendor sends it.
     pub street: Option<String>,
-    /// `house_number` as the vendor sends it.
     pub house_number: Option<String>,
-    /// `house_number_postfix` as the vendor sends it.
     pub house_number_postfix: Option<String>,
-    /// `postcode` as the vendor sends it.
     pub postcode: Option<String>,
-    /// `city` as the vendor sends it.
     pub city: Option<String>,
-    /// `country` as the vendor sends it.
     pub country: Option<String>,
-    /// `country_code_iso_3166` as the vendor sends it.
     pub country_code_iso_3166: Option<String>,
-    /// `iban` as the vendor sends it.
     pub iban: Option<String>,
-    /// `email` as the vendor sends it.
     pub email: Option<String>,
-    /// `discount_percentage` as the vendor sends it.
     pub discount_percentage: Option<f64>,
-    /// `datetime_created` as the vendor sends it.
     pub datetime_created: Option<String>,
-    /// `date_of_birth` as the vendor sends it.
     pub date_of_birth: Option<String>,
-    /// `phone_numbers` as the vendor sends it.
     pub phone_numbers: Vec<PhoneNumber>,
 }
 
@@ -348,13 +250,9 @@ pub struct Customer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PhoneNumber {
-    /// `phone_number_id` as the vendor sends it.
     pub phone_number_id: Option<String>,
-    /// `customer_id` as the vendor sends it.
     pub customer_id: Option<i64>,
-    /// `phone_number` as the vendor sends it.
     pub phone_number: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
 }
 
@@ -363,31 +261,18 @@ pub struct PhoneNumber {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkshopOrder {
-    /// `workshop_order_id` as the vendor sends it.
     pub workshop_order_id: Option<i64>,
-    /// `repair_object_id` as the vendor sends it.
     pub repair_object_id: Option<i64>,
-    /// `reference_text` as the vendor sends it.
     pub reference_text: Option<String>,
-    /// `datetime_scheduled_start` as the vendor sends it.
     pub datetime_scheduled_start: Option<String>,
-    /// `datetime_scheduled_finished` as the vendor sends it.
     pub datetime_scheduled_finished: Option<String>,
-    /// `mechanic_employee_id` as the vendor sends it.
     pub mechanic_employee_id: Option<i64>,
-    /// `repair_description` as the vendor sends it.
     pub repair_description: Option<String>,
-    /// `status_id` as the vendor sends it.
     pub status_id: Option<i64>,
-    /// `status_text` as the vendor sends it.
     pub status_text: Option<String>,
-    /// `borrowed_object_reference` as the vendor sends it.
     pub borrowed_object_reference: Option<String>,
-    /// `total_repair_time_minutes` as the vendor sends it.
     pub total_repair_time_minutes: Option<i64>,
-    /// `custom_repair_time_minutes` as the vendor sends it.
     pub custom_repair_time_minutes: Option<i64>,
-    /// `sales_order` as the vendor sends it.
     pub sales_order: Option<SalesOrder>,
 }
 
@@ -395,33 +280,23 @@ pub struct WorkshopOrder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SalesTransaction {
-    /// `invoice_number` as the vendor sends it.
     pub invoice_number: Option<i64>,
     /// When this transaction was credited, the credit invoice's number.
     pub credit_invoice_number: Option<i64>,
     /// When this transaction is a credit, the original invoice's number.
     pub debit_invoice_number: Option<i64>,
-    /// `is_final` as the vendor sends it.
     pub is_final: Option<bool>,
     /// `0` for an anonymous customer.
     pub customer_id: Option<i64>,
-    /// `store_id` as the vendor sends it.
     pub store_id: Option<i64>,
-    /// `sales_employee_id` as the vendor sends it.
     pub sales_employee_id: Option<i64>,
-    /// `sales_order_id` as the vendor sends it.
     pub sales_order_id: Option<i64>,
-    /// `workshop_order_id` as the vendor sends it.
     pub workshop_order_id: Option<i64>,
-    /// `total_amount_cents` as the vendor sends it.
     pub total_amount_cents: Option<i64>,
-    /// `unpayed_amount_cents` as the vendor sends it.
     pub unpayed_amount_cents: Option<i64>,
-    /// `invoice_date` as the vendor sends it.
     pub invoice_date: Option<String>,
     /// `null` while not booked.
     pub book_date: Option<String>,
-    /// `sales_items` as the vendor sends it.
     pub sales_items: Vec<SalesItem>,
 }
 
@@ -429,35 +304,20 @@ pub struct SalesTransaction {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SalesItem {
-    /// `sales_item_id` as the vendor sends it.
     pub sales_item_id: Option<i64>,
-    /// `item_type_id` as the vendor sends it.
     pub item_type_id: Option<i64>,
-    /// `special_type_id` as the vendor sends it.
     pub special_type_id: Option<i64>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `pos_group_id` as the vendor sends it.
     pub pos_group_id: Option<i64>,
-    /// `description` as the vendor sends it.
     pub description: Option<String>,
-    /// `unit_price_in_vat_cents` as the vendor sends it.
     pub unit_price_in_vat_cents: Option<i64>,
-    /// `unit_discount_amount_in_vat_cents` as the vendor sends it.
     pub unit_discount_amount_in_vat_cents: Option<i64>,
-    /// `price_in_vat_cents` as the vendor sends it.
     pub price_in_vat_cents: Option<i64>,
-    /// `discount_percentage` as the vendor sends it.
     pub discount_percentage: Option<f64>,
-    /// `vat_code` as the vendor sends it.
     pub vat_code: Option<i64>,
-    /// `vat_percentage` as the vendor sends it.
     pub vat_percentage: Option<f64>,
-    /// `vat_amount_cents` as the vendor sends it.
     pub vat_amount_cents: Option<i64>,
-    /// `identification` as the vendor sends it.
     pub identification: Option<Identification>,
 }
 
@@ -465,21 +325,13 @@ pub struct SalesItem {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Identification {
-    /// `stock_object_id` as the vendor sends it.
     pub stock_object_id: Option<i64>,
-    /// `frame_number` as the vendor sends it.
     pub frame_number: Option<String>,
-    /// `key_number` as the vendor sends it.
     pub key_number: Option<String>,
-    /// `lock_number` as the vendor sends it.
     pub lock_number: Option<String>,
-    /// `battery_number` as the vendor sends it.
     pub battery_number: Option<String>,
-    /// `engine_number` as the vendor sends it.
     pub engine_number: Option<String>,
-    /// `serial_number` as the vendor sends it.
     pub serial_number: Option<String>,
-    /// `license_plate_number` as the vendor sends it.
     pub license_plate_number: Option<String>,
 }
 
@@ -487,33 +339,19 @@ pub struct Identification {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct StoreOrder {
-    /// `store_order_id` as the vendor sends it.
     pub store_order_id: Option<i64>,
-    /// `store_id_from` as the vendor sends it.
     pub store_id_from: Option<i64>,
-    /// `dealer_id_from` as the vendor sends it.
     pub dealer_id_from: Option<i64>,
-    /// `store_id_to` as the vendor sends it.
     pub store_id_to: Option<i64>,
-    /// `dealer_id_to` as the vendor sends it.
     pub dealer_id_to: Option<i64>,
-    /// `store_order_type` as the vendor sends it.
     pub store_order_type: Option<String>,
-    /// `store_order_type_id` as the vendor sends it.
     pub store_order_type_id: Option<i64>,
-    /// `status_id` as the vendor sends it.
     pub status_id: Option<i64>,
-    /// `status` as the vendor sends it.
     pub status: Option<String>,
-    /// `remarks` as the vendor sends it.
     pub remarks: Option<String>,
-    /// `processed_at` as the vendor sends it.
     pub processed_at: Option<String>,
-    /// `related_to_sales_order_ids` as the vendor sends it.
     pub related_to_sales_order_ids: Vec<i64>,
-    /// `related_to_supplier_order_ids` as the vendor sends it.
     pub related_to_supplier_order_ids: Vec<i64>,
-    /// `items` as the vendor sends it.
     pub items: Vec<StoreOrderItem>,
 }
 
@@ -521,17 +359,11 @@ pub struct StoreOrder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct StoreOrderItem {
-    /// `store_order_item_id` as the vendor sends it.
     pub store_order_item_id: Option<i64>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
-    /// `item_type_id` as the vendor sends it.
     pub item_type_id: Option<i64>,
-    /// `object_id` as the vendor sends it.
     pub object_id: Option<i64>,
-    /// `description` as the vendor sends it.
     pub description: Option<String>,
 }
 
@@ -543,7 +375,6 @@ pub struct Payments {
     pub entity_type_id: Option<i64>,
     /// The sales order's id, or the sales transaction's number.
     pub entity_id: Option<i64>,
-    /// `payments` as the vendor sends it.
     pub payments: Vec<Payment>,
 }
 
@@ -551,15 +382,10 @@ pub struct Payments {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Payment {
-    /// `payment_method_id` as the vendor sends it.
     pub payment_method_id: Option<i64>,
-    /// `payment_method_name` as the vendor sends it.
     pub payment_method_name: Option<String>,
-    /// `book_date` as the vendor sends it.
     pub book_date: Option<String>,
-    /// `amount_cents` as the vendor sends it.
     pub amount_cents: Option<i64>,
-    /// `currency` as the vendor sends it.
     pub currency: Option<String>,
 }
 
@@ -567,27 +393,17 @@ pub struct Payment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WarehouseOutboundOrder {
-    /// `outbound_order_id` as the vendor sends it.
     pub outbound_order_id: Option<i64>,
-    /// `outbound_order_type_id` as the vendor sends it.
     pub outbound_order_type_id: Option<i64>,
-    /// `outbound_order_status_id` as the vendor sends it.
     pub outbound_order_status_id: Option<i64>,
-    /// `dealer_id` as the vendor sends it.
     pub dealer_id: Option<i64>,
     /// The account the order belongs to (the envelope's `account_id` is the warehouse's).
     pub account_id: Option<i64>,
-    /// `store_id` as the vendor sends it.
     pub store_id: Option<i64>,
-    /// `created_at` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `datetime_preferred_delivery` as the vendor sends it.
     pub datetime_preferred_delivery: Option<String>,
-    /// `sales_order_id` as the vendor sends it.
     pub sales_order_id: Option<i64>,
-    /// `order_reference_text` as the vendor sends it.
     pub order_reference_text: Option<String>,
-    /// `order_items` as the vendor sends it.
     pub order_items: Vec<OutboundOrderItem>,
 }
 
@@ -595,33 +411,20 @@ pub struct WarehouseOutboundOrder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct OutboundOrderItem {
-    /// `outbound_order_item_id` as the vendor sends it.
     pub outbound_order_item_id: Option<i64>,
-    /// `item_type_id` as the vendor sends it.
     pub item_type_id: Option<i64>,
     /// `false`: the item is marked deleted.
     pub is_active: Option<bool>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
-    /// `quantity_claimed` as the vendor sends it.
     pub quantity_claimed: Option<f64>,
-    /// `quantity_shipped` as the vendor sends it.
     pub quantity_shipped: Option<f64>,
-    /// `is_blocked_for_claiming` as the vendor sends it.
     pub is_blocked_for_claiming: Option<bool>,
-    /// `description` as the vendor sends it.
     pub description: Option<String>,
-    /// `remark` as the vendor sends it.
     pub remark: Option<String>,
-    /// `reference` as the vendor sends it.
     pub reference: Option<String>,
-    /// `is_sold_to_customer` as the vendor sends it.
     pub is_sold_to_customer: Option<bool>,
-    /// `is_attached_to_outbound_item_id` as the vendor sends it.
     pub is_attached_to_outbound_item_id: Option<i64>,
-    /// `is_pooled_within_stores` as the vendor sends it.
     pub is_pooled_within_stores: Option<bool>,
 }
 
@@ -629,55 +432,32 @@ pub struct OutboundOrderItem {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WarehouseStockItem {
-    /// `warehouse_stock_item_id` as the vendor sends it.
     pub warehouse_stock_item_id: Option<i64>,
     /// `0` when the item belongs to no outbound order.
     pub warehouse_outbound_order_id: Option<i64>,
-    /// `warehouse_outbound_order_item_id` as the vendor sends it.
     pub warehouse_outbound_order_item_id: Option<i64>,
     /// `0` while not shipped.
     pub warehouse_outbound_shipment_id: Option<i64>,
-    /// `warehouse_outbound_shipment_item_id` as the vendor sends it.
     pub warehouse_outbound_shipment_item_id: Option<i64>,
-    /// `warehouse_location` as the vendor sends it.
     pub warehouse_location: Option<WarehouseLocation>,
-    /// `supplier_id` as the vendor sends it.
     pub supplier_id: Option<i64>,
-    /// `article_id` as the vendor sends it.
     pub article_id: Option<String>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `battery_id` as the vendor sends it.
     pub battery_id: Option<String>,
-    /// `customer_id` as the vendor sends it.
     pub customer_id: Option<i64>,
-    /// `customer_order_id` as the vendor sends it.
     pub customer_order_id: Option<i64>,
-    /// `employee_first_name` as the vendor sends it.
     pub employee_first_name: Option<String>,
-    /// `employee_last_name` as the vendor sends it.
     pub employee_last_name: Option<String>,
-    /// `frame_id` as the vendor sends it.
     pub frame_id: Option<String>,
-    /// `is_assembled` as the vendor sends it.
     pub is_assembled: Option<bool>,
-    /// `is_shipped` as the vendor sends it.
     pub is_shipped: Option<bool>,
-    /// `is_delivered` as the vendor sends it.
     pub is_delivered: Option<bool>,
-    /// `key_id` as the vendor sends it.
     pub key_id: Option<String>,
-    /// `lock_id` as the vendor sends it.
     pub lock_id: Option<String>,
-    /// `license_plate_number` as the vendor sends it.
     pub license_plate_number: Option<String>,
-    /// `order_reference_id` as the vendor sends it.
     pub order_reference_id: Option<String>,
-    /// `order_reference_text` as the vendor sends it.
     pub order_reference_text: Option<String>,
-    /// `labels` as the vendor sends it.
     pub labels: Vec<String>,
-    /// `sub_order_items` as the vendor sends it.
     pub sub_order_items: Vec<SubOrderItem>,
 }
 
@@ -685,9 +465,7 @@ pub struct WarehouseStockItem {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WarehouseLocation {
-    /// `location` as the vendor sends it.
     pub location: Option<String>,
-    /// `rack_name` as the vendor sends it.
     pub rack_name: Option<String>,
 }
 
@@ -695,20 +473,12 @@ pub struct WarehouseLocation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SubOrderItem {
-    /// `article_id` as the vendor sends it.
     pub article_id: Option<String>,
-    /// `barcode` as the vendor sends it.
     pub barcode: Option<String>,
-    /// `is_active` as the vendor sends it.
     pub is_active: Option<bool>,
-    /// `is_included` as the vendor sends it.
     pub is_included: Option<bool>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
-    /// `quantity_claimed` as the vendor sends it.
     pub quantity_claimed: Option<f64>,
-    /// `reference` as the vendor sends it.
     pub reference: Option<String>,
-    /// `remark` as the vendor sends it.
     pub remark: Option<String>,
 }

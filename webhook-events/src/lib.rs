@@ -26,15 +26,21 @@
 //!
 //! Every model field is optional and unknown fields are ignored, so a field the vendor adds or
 //! leaves out never breaks a consumer; an event type or vendor this version does not know is
-//! kept as JSON ([`VendorEvent::Other`], or each vendor's `Other` variant).
+//! kept as JSON ([`VendorEvent::Other`], or each vendor's `Other` variant). A model field is
+//! the vendor's field of the same name (serde's `rename` gives the name on the wire where Rust
+//! spells it otherwise); it has a doc only where that says more than its name.
 
 #![warn(missing_docs)]
 
+#[allow(missing_docs)] // model fields: see above
 pub mod cyclesoftware;
 mod envelope;
+#[allow(missing_docs)]
 pub mod revo_xef;
 pub mod schema;
+#[allow(missing_docs)]
 pub mod service_order_hub;
+#[allow(missing_docs)]
 pub mod wayke;
 
 pub use envelope::{Envelope, ENVELOPE_VERSION};
@@ -171,9 +177,22 @@ impl<E> ModelVisitor<E> for ParseValue<'_> {
     }
 }
 
-/// `impl From<Model> for Enum` for each `Variant(Model)` listed.
-macro_rules! variants_from_models {
-    ($enum:ident: $($variant:ident($model:ty)),* $(,)?) => {
+/// A vendor's enum of payload models: each `Variant(Model)` listed, with `impl From<Model>`,
+/// and `Other`, the JSON of an event that has no model in this version of the crate.
+macro_rules! models {
+    ($(#[$meta:meta])* pub enum $enum:ident {
+        $($(#[$variant_meta:meta])* $variant:ident($model:ty),)*
+    }) => {
+        $(#[$meta])*
+        #[allow(clippy::large_enum_variant)] // read once per message, never stored in bulk
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum $enum {
+            $($(#[$variant_meta])* $variant($model),)*
+            /// An event that has no model in this version of the crate, as JSON: still accepted
+            /// and routed.
+            Other(serde_json::Value),
+        }
+
         $(
             impl From<$model> for $enum {
                 fn from(model: $model) -> Self {
@@ -183,4 +202,4 @@ macro_rules! variants_from_models {
         )*
     };
 }
-pub(crate) use variants_from_models;
+pub(crate) use models;

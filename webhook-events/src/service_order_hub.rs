@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{variants_from_models, Id, ModelVisitor, ParseModel};
+use crate::{models, Id, ModelVisitor, ParseModel};
 
 /// The vendor's name in envelopes.
 pub const VENDOR: &str = "service-order-hub";
@@ -39,33 +39,23 @@ pub const EVENT_TYPES: &[&str] = &[
     INVOICE,
 ];
 
-/// A Service Order Hub payload in its model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// `new-status` and `status-transition`: the envelope's `eventType` says which.
-    Status(Status),
-    /// `cost-proposal`.
-    CostProposal(CostProposal),
-    /// `new-message` and `message-confirmed`: the envelope's `eventType` says which.
-    Message(Message),
-    /// `file-uploaded`.
-    FilesUploaded(FilesUploaded),
-    /// `case-updated`.
-    CaseUpdated(CaseUpdated),
-    /// `invoice`.
-    Invoice(Invoice),
-    /// An event type this version of the crate does not know, as JSON.
-    Other(serde_json::Value),
+models! {
+    /// A Service Order Hub payload in its model.
+    pub enum Event {
+        /// `new-status` and `status-transition`: the envelope's `eventType` says which.
+        Status(Status),
+        /// `cost-proposal`.
+        CostProposal(CostProposal),
+        /// `new-message` and `message-confirmed`: the envelope's `eventType` says which.
+        Message(Message),
+        /// `file-uploaded`.
+        FilesUploaded(FilesUploaded),
+        /// `case-updated`.
+        CaseUpdated(CaseUpdated),
+        /// `invoice`.
+        Invoice(Invoice),
+    }
 }
-
-variants_from_models!(Event:
-    Status(Status),
-    CostProposal(CostProposal),
-    Message(Message),
-    FilesUploaded(FilesUploaded),
-    CaseUpdated(CaseUpdated),
-    Invoice(Invoice),
-);
 
 impl Event {
     /// Reads the payload of an event of type `event_type` into its model.
@@ -98,19 +88,12 @@ pub struct Status {
     pub case_id: Option<Id>,
     /// The case's guid.
     pub guid: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `key` as the vendor sends it.
     pub key: Option<String>,
-    /// `prevKey` as the vendor sends it.
     pub prev_key: Option<String>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `updatedAt` as the vendor sends it.
     pub updated_at: Option<String>,
-    /// `declaredAt` as the vendor sends it.
     pub declared_at: Option<String>,
-    /// `case` as the vendor sends it.
     #[serde(rename = "case")]
     pub case_data: Option<serde_json::Value>,
 }
@@ -119,37 +102,22 @@ pub struct Status {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CostProposal {
-    /// `id` as the vendor sends it.
     pub id: Option<Id>,
-    /// `guid` as the vendor sends it.
     pub guid: Option<String>,
-    /// `externalId` as the vendor sends it.
     pub external_id: Option<String>,
     /// V3.
     pub service_provider_id: Option<Id>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `priceNet` as the vendor sends it.
     pub price_net: Option<f64>,
-    /// `currency` as the vendor sends it.
     pub currency: Option<String>,
-    /// `isActive` as the vendor sends it.
     pub is_active: Option<bool>,
-    /// `dateValidUntil` as the vendor sends it.
     pub date_valid_until: Option<String>,
-    /// `reaction` as the vendor sends it.
     pub reaction: Option<String>,
-    /// `comment` as the vendor sends it.
     pub comment: Option<String>,
-    /// `reactionDate` as the vendor sends it.
     pub reaction_date: Option<String>,
-    /// `reactionName` as the vendor sends it.
     pub reaction_name: Option<String>,
-    /// `details` as the vendor sends it.
     pub details: Vec<CostProposalLine>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `updatedAt` as the vendor sends it.
     pub updated_at: Option<String>,
 }
 
@@ -157,16 +125,11 @@ pub struct CostProposal {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CostProposalLine {
-    /// `line` as the vendor sends it.
     pub line: Option<i64>,
-    /// `text` as the vendor sends it.
     pub text: Option<String>,
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `priceNet` as the vendor sends it.
     pub price_net: Option<f64>,
-    /// `quantity` as the vendor sends it.
     pub quantity: Option<f64>,
 }
 
@@ -174,35 +137,23 @@ pub struct CostProposalLine {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Message {
-    /// `id` as the vendor sends it.
     pub id: Option<Id>,
     /// The case's guid.
     pub guid: Option<String>,
-    /// `content` as the vendor sends it.
     pub content: Option<String>,
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `updatedAt` as the vendor sends it.
     pub updated_at: Option<String>,
     // V3 from here on.
-    /// `externalId` as the vendor sends it.
     pub external_id: Option<String>,
-    /// `userName` as the vendor sends it.
     pub user_name: Option<String>,
-    /// `userEmail` as the vendor sends it.
     pub user_email: Option<String>,
     /// `partner` or `provider`.
     pub sender_type: Option<String>,
-    /// `parentMessageId` as the vendor sends it.
     pub parent_message_id: Option<Id>,
-    /// `senderAccountId` as the vendor sends it.
     pub sender_account_id: Option<Id>,
-    /// `declaredAt` as the vendor sends it.
     pub declared_at: Option<String>,
-    /// `confirmedAt` as the vendor sends it.
     pub confirmed_at: Option<String>,
 }
 
@@ -210,9 +161,7 @@ pub struct Message {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FilesUploaded {
-    /// `guid` as the vendor sends it.
     pub guid: Option<String>,
-    /// `files` as the vendor sends it.
     pub files: Vec<File>,
 }
 
@@ -220,11 +169,8 @@ pub struct FilesUploaded {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct File {
-    /// `url` as the vendor sends it.
     pub url: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
 }
@@ -233,19 +179,12 @@ pub struct File {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CaseUpdated {
-    /// `guid` as the vendor sends it.
     pub guid: Option<String>,
-    /// `orderData` as the vendor sends it.
     pub order_data: Option<serde_json::Value>,
-    /// `productData` as the vendor sends it.
     pub product_data: Option<serde_json::Value>,
-    /// `customer` as the vendor sends it.
     pub customer: Option<serde_json::Value>,
-    /// `consumer` as the vendor sends it.
     pub consumer: Option<serde_json::Value>,
-    /// `pickupDst` as the vendor sends it.
     pub pickup_dst: Option<serde_json::Value>,
-    /// `returnDst` as the vendor sends it.
     pub return_dst: Option<serde_json::Value>,
     /// Any other changed key.
     #[serde(flatten)]
@@ -256,36 +195,21 @@ pub struct CaseUpdated {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Invoice {
-    /// `id` as the vendor sends it.
     pub id: Option<Id>,
-    /// `guid` as the vendor sends it.
     pub guid: Option<String>,
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `status` as the vendor sends it.
     pub status: Option<String>,
-    /// `isPaid` as the vendor sends it.
     pub is_paid: Option<bool>,
-    /// `isSent` as the vendor sends it.
     pub is_sent: Option<bool>,
-    /// `details` as the vendor sends it.
     pub details: Vec<InvoiceLine>,
-    /// `currency` as the vendor sends it.
     pub currency: Option<String>,
-    /// `priceNet` as the vendor sends it.
     pub price_net: Option<f64>,
-    /// `dueDate` as the vendor sends it.
     pub due_date: Option<String>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `updatedAt` as the vendor sends it.
     pub updated_at: Option<String>,
-    /// `externalId` as the vendor sends it.
     pub external_id: Option<String>,
-    /// `customData` as the vendor sends it.
     pub custom_data: Option<serde_json::Value>,
-    /// `case` as the vendor sends it.
     #[serde(rename = "case")]
     pub case_data: Option<InvoiceCase>,
 }
@@ -294,17 +218,11 @@ pub struct Invoice {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct InvoiceLine {
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `count` as the vendor sends it.
     pub count: Option<f64>,
-    /// `vatRate` as the vendor sends it.
     pub vat_rate: Option<f64>,
-    /// `vatAmount` as the vendor sends it.
     pub vat_amount: Option<f64>,
-    /// `priceExclVat` as the vendor sends it.
     pub price_excl_vat: Option<f64>,
-    /// `priceInclVat` as the vendor sends it.
     pub price_incl_vat: Option<f64>,
     /// Further line fields.
     #[serde(flatten)]
@@ -315,11 +233,8 @@ pub struct InvoiceLine {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct InvoiceCase {
-    /// `guid` as the vendor sends it.
     pub guid: Option<String>,
-    /// `orderData` as the vendor sends it.
     pub order_data: Option<serde_json::Value>,
-    /// `productData` as the vendor sends it.
     pub product_data: Option<serde_json::Value>,
     /// The rest of the case's core data.
     #[serde(flatten)]

@@ -6,7 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{variants_from_models, ModelVisitor, ParseModel};
+use crate::{models, ModelVisitor, ParseModel};
 
 /// The vendor's name in envelopes.
 pub const VENDOR: &str = "wayke";
@@ -50,32 +50,22 @@ pub const EVENT_TYPES: [&str; 7] = {
     all
 };
 
-/// A Wayke payload in its model.
-#[allow(clippy::large_enum_variant)] // read once per message, never stored in bulk
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// `process-status`.
-    ProcessStatus(ProcessStatus),
-    /// `vehicle-updated`.
-    VehicleUpdated(VehicleUpdated),
-    /// `new-message`.
-    NewMessage(NewMessage),
-    /// `incoming-vehicle`, `valuation-lead` and `buy-lead`, which share one body: the
-    /// envelope's `eventType` says which it is.
-    Lead(LeadEvent),
-    /// `new-order`.
-    NewOrder(NewOrder),
-    /// An event type this version of the crate does not know, as JSON.
-    Other(serde_json::Value),
+models! {
+    /// A Wayke payload in its model.
+    pub enum Event {
+        /// `process-status`.
+        ProcessStatus(ProcessStatus),
+        /// `vehicle-updated`.
+        VehicleUpdated(VehicleUpdated),
+        /// `new-message`.
+        NewMessage(NewMessage),
+        /// `incoming-vehicle`, `valuation-lead` and `buy-lead`, which share one body: the
+        /// envelope's `eventType` says which it is.
+        Lead(LeadEvent),
+        /// `new-order`.
+        NewOrder(NewOrder),
+    }
 }
-
-variants_from_models!(Event:
-    ProcessStatus(ProcessStatus),
-    VehicleUpdated(VehicleUpdated),
-    NewMessage(NewMessage),
-    Lead(LeadEvent),
-    NewOrder(NewOrder),
-);
 
 impl Event {
     /// Reads the payload of an event of type `event_type` into its model.
@@ -101,27 +91,18 @@ pub fn visit_model<V: ModelVisitor<Event>>(event_type: &str, visitor: V) -> Opti
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ProcessStatus {
-    /// `eventType` as the vendor sends it.
     pub event_type: Option<String>,
-    /// `processId` as the vendor sends it.
     pub process_id: Option<String>,
-    /// `processName` as the vendor sends it.
     pub process_name: Option<String>,
-    /// `stepId` as the vendor sends it.
     pub step_id: Option<String>,
-    /// `stepName` as the vendor sends it.
     pub step_name: Option<String>,
     /// Who or what completed the step, e.g. `Kontrakt`.
     pub executed_by: Option<String>,
     /// `started`, `pending` or `completed`.
     pub state: Option<String>,
-    /// `eventTime` as the vendor sends it.
     pub event_time: Option<String>,
-    /// `itemId` as the vendor sends it.
     pub item_id: Option<String>,
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `vehicleIdentificationNumber` as the vendor sends it.
     pub vehicle_identification_number: Option<String>,
 }
 
@@ -129,13 +110,9 @@ pub struct ProcessStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VehicleUpdated {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `vehicleIdentificationNumber` as the vendor sends it.
     pub vehicle_identification_number: Option<String>,
-    /// `status` as the vendor sends it.
     pub status: Option<String>,
 }
 
@@ -143,7 +120,6 @@ pub struct VehicleUpdated {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct BranchRef {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
 }
 
@@ -151,9 +127,7 @@ pub struct BranchRef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Metadata {
-    /// `key` as the vendor sends it.
     pub key: Option<String>,
-    /// `value` as the vendor sends it.
     pub value: Option<String>,
 }
 
@@ -161,11 +135,8 @@ pub struct Metadata {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Subject {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `vehicleIdentificationNumber` as the vendor sends it.
     pub vehicle_identification_number: Option<String>,
 }
 
@@ -173,11 +144,8 @@ pub struct Subject {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct NewMessage {
-    /// `branch` as the vendor sends it.
     pub branch: Option<BranchRef>,
-    /// `message` as the vendor sends it.
     pub message: Option<Message>,
-    /// `subject` as the vendor sends it.
     pub subject: Option<Subject>,
 }
 
@@ -185,17 +153,11 @@ pub struct NewMessage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Message {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `text` as the vendor sends it.
     pub text: Option<String>,
-    /// `token` as the vendor sends it.
     pub token: Option<String>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `createdBy` as the vendor sends it.
     pub created_by: Option<Member>,
-    /// `conversation` as the vendor sends it.
     pub conversation: Option<Conversation>,
 }
 
@@ -203,15 +165,10 @@ pub struct Message {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Conversation {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `title` as the vendor sends it.
     pub title: Option<String>,
-    /// `avatarUrl` as the vendor sends it.
     pub avatar_url: Option<String>,
-    /// `members` as the vendor sends it.
     pub members: Vec<Member>,
-    /// `metadata` as the vendor sends it.
     pub metadata: Vec<Metadata>,
 }
 
@@ -219,20 +176,13 @@ pub struct Conversation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Member {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `email` as the vendor sends it.
     pub email: Option<String>,
-    /// `telephone` as the vendor sends it.
     pub telephone: Option<String>,
-    /// `ip` as the vendor sends it.
     pub ip: Option<String>,
-    /// `avatar` as the vendor sends it.
     pub avatar: Option<String>,
 }
 
@@ -242,13 +192,9 @@ pub struct Member {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct LeadEvent {
-    /// `branch` as the vendor sends it.
     pub branch: Option<BranchRef>,
-    /// `lead` as the vendor sends it.
     pub lead: Option<Lead>,
-    /// `subject` as the vendor sends it.
     pub subject: Option<Subject>,
-    /// `vehicle` as the vendor sends it.
     pub vehicle: Option<LeadVehicle>,
 }
 
@@ -256,16 +202,12 @@ pub struct LeadEvent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Lead {
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `contact` as the vendor sends it.
     pub contact: Option<Contact>,
-    /// `metadata` as the vendor sends it.
     pub metadata: Vec<Metadata>,
     /// `registrationOfInterestToSell` or `registrationOfInterestToBuy`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
     /// A buy lead's state, e.g. `new`.
     pub status: Option<String>,
@@ -275,19 +217,12 @@ pub struct Lead {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LeadVehicle {
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `vinNumber` as the vendor sends it.
     pub vin_number: Option<String>,
-    /// `manufacturer` as the vendor sends it.
     pub manufacturer: Option<String>,
-    /// `modelSeries` as the vendor sends it.
     pub model_series: Option<String>,
-    /// `modelName` as the vendor sends it.
     pub model_name: Option<String>,
-    /// `modelYear` as the vendor sends it.
     pub model_year: Option<i64>,
-    /// `mileage` as the vendor sends it.
     pub mileage: Option<f64>,
 }
 
@@ -295,13 +230,9 @@ pub struct LeadVehicle {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Contact {
-    /// `firstName` as the vendor sends it.
     pub first_name: Option<String>,
-    /// `lastName` as the vendor sends it.
     pub last_name: Option<String>,
-    /// `phoneNumber` as the vendor sends it.
     pub phone_number: Option<String>,
-    /// `email` as the vendor sends it.
     pub email: Option<String>,
 }
 
@@ -311,29 +242,17 @@ pub struct Contact {
 pub struct NewOrder {
     /// The branch the order is for.
     pub branch: Option<BranchRef>,
-    /// `id` as the vendor sends it.
     pub id: Option<String>,
-    /// `orderNumber` as the vendor sends it.
     pub order_number: Option<String>,
-    /// `waykeId` as the vendor sends it.
     pub wayke_id: Option<String>,
-    /// `price` as the vendor sends it.
     pub price: Option<f64>,
-    /// `createdAt` as the vendor sends it.
     pub created_at: Option<String>,
-    /// `accessories` as the vendor sends it.
     pub accessories: Vec<Accessory>,
-    /// `vehicle` as the vendor sends it.
     pub vehicle: Option<Vehicle>,
-    /// `customer` as the vendor sends it.
     pub customer: Option<Customer>,
-    /// `delivery` as the vendor sends it.
     pub delivery: Option<Handover>,
-    /// `insurance` as the vendor sends it.
     pub insurance: Option<Insurance>,
-    /// `payment` as the vendor sends it.
     pub payment: Option<Payment>,
-    /// `tradeIn` as the vendor sends it.
     pub trade_in: Option<TradeIn>,
 }
 
@@ -341,15 +260,10 @@ pub struct NewOrder {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Accessory {
-    /// `articleNumber` as the vendor sends it.
     pub article_number: Option<String>,
-    /// `manufacturer` as the vendor sends it.
     pub manufacturer: Option<String>,
-    /// `model` as the vendor sends it.
     pub model: Option<String>,
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `price` as the vendor sends it.
     pub price: Option<f64>,
 }
 
@@ -357,21 +271,13 @@ pub struct Accessory {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Vehicle {
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `vehicleIdentificationNumber` as the vendor sends it.
     pub vehicle_identification_number: Option<String>,
-    /// `manufacturer` as the vendor sends it.
     pub manufacturer: Option<String>,
-    /// `modelSeries` as the vendor sends it.
     pub model_series: Option<String>,
-    /// `modelName` as the vendor sends it.
     pub model_name: Option<String>,
-    /// `modelYear` as the vendor sends it.
     pub model_year: Option<i64>,
-    /// `mileage` as the vendor sends it.
     pub mileage: Option<f64>,
-    /// `shortDescription` as the vendor sends it.
     pub short_description: Option<String>,
 }
 
@@ -379,21 +285,13 @@ pub struct Vehicle {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Customer {
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `givenName` as the vendor sends it.
     pub given_name: Option<String>,
-    /// `surname` as the vendor sends it.
     pub surname: Option<String>,
-    /// `email` as the vendor sends it.
     pub email: Option<String>,
-    /// `phoneNumber` as the vendor sends it.
     pub phone_number: Option<String>,
-    /// `personalNumber` as the vendor sends it.
     pub personal_number: Option<String>,
-    /// `address` as the vendor sends it.
     pub address: Option<Address>,
-    /// `didVerifyWithBankId` as the vendor sends it.
     pub did_verify_with_bank_id: Option<bool>,
 }
 
@@ -401,13 +299,9 @@ pub struct Customer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Address {
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `street` as the vendor sends it.
     pub street: Option<String>,
-    /// `postalCode` as the vendor sends it.
     pub postal_code: Option<String>,
-    /// `city` as the vendor sends it.
     pub city: Option<String>,
 }
 
@@ -415,7 +309,6 @@ pub struct Address {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Handover {
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
 }
@@ -424,13 +317,9 @@ pub struct Handover {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Insurance {
-    /// `name` as the vendor sends it.
     pub name: Option<String>,
-    /// `personalNumber` as the vendor sends it.
     pub personal_number: Option<String>,
-    /// `brand` as the vendor sends it.
     pub brand: Option<String>,
-    /// `estimatedDrivingDistance` as the vendor sends it.
     pub estimated_driving_distance: Option<String>,
 }
 
@@ -438,16 +327,11 @@ pub struct Insurance {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Payment {
-    /// `type` as the vendor sends it.
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `financialInstitution` as the vendor sends it.
     pub financial_institution: Option<String>,
-    /// `unit` as the vendor sends it.
     pub unit: Option<String>,
-    /// `price` as the vendor sends it.
     pub price: Option<f64>,
-    /// `loan` as the vendor sends it.
     pub loan: Option<Loan>,
 }
 
@@ -455,25 +339,15 @@ pub struct Payment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Loan {
-    /// `administrationFee` as the vendor sends it.
     pub administration_fee: Option<f64>,
-    /// `setupFee` as the vendor sends it.
     pub setup_fee: Option<f64>,
-    /// `interest` as the vendor sends it.
     pub interest: Option<f64>,
-    /// `effectiveInterestRate` as the vendor sends it.
     pub effective_interest_rate: Option<f64>,
-    /// `residualValue` as the vendor sends it.
     pub residual_value: Option<f64>,
-    /// `downPayment` as the vendor sends it.
     pub down_payment: Option<f64>,
-    /// `duration` as the vendor sends it.
     pub duration: Option<i64>,
-    /// `monthlyCost` as the vendor sends it.
     pub monthly_cost: Option<f64>,
-    /// `totalResidualValue` as the vendor sends it.
     pub total_residual_value: Option<f64>,
-    /// `totalCost` as the vendor sends it.
     pub total_cost: Option<f64>,
 }
 
@@ -481,26 +355,15 @@ pub struct Loan {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TradeIn {
-    /// `estimatedValue` as the vendor sends it.
     pub estimated_value: Option<f64>,
-    /// `reducedValuation` as the vendor sends it.
     pub reduced_valuation: Option<f64>,
-    /// `condition` as the vendor sends it.
     pub condition: Option<String>,
-    /// `description` as the vendor sends it.
     pub description: Option<String>,
-    /// `registrationNumber` as the vendor sends it.
     pub registration_number: Option<String>,
-    /// `manufacturer` as the vendor sends it.
     pub manufacturer: Option<String>,
-    /// `modelSeries` as the vendor sends it.
     pub model_series: Option<String>,
-    /// `modelName` as the vendor sends it.
     pub model_name: Option<String>,
-    /// `modelYear` as the vendor sends it.
     pub model_year: Option<i64>,
-    /// `mileage` as the vendor sends it.
     pub mileage: Option<f64>,
-    /// `shortDescription` as the vendor sends it.
     pub short_description: Option<String>,
 }
