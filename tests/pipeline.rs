@@ -13,8 +13,8 @@ use webhook_core::http::respond;
 use webhook_core::pipeline::Pipeline;
 use webhook_core::vendors::cyclesoftware::CycleSoftware;
 use webhook_tests::deliveries::{
-    cyclesoftware_body, cyclesoftware_config, cyclesoftware_headers, http_api_event, signed,
-    signed_with, status_and_json, unsigned, DEV_SECRET, TEST_NOW,
+    cyclesoftware_body, cyclesoftware_config, signed, signed_with, status_and_json, unsigned,
+    DEV_SECRET, TEST_NOW,
 };
 
 const ORDERS: &str = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
@@ -331,12 +331,14 @@ async fn given_a_signed_event_older_than_the_dedupe_window_then_it_is_refused_as
 #[tokio::test]
 async fn given_an_api_gateway_http_api_event_then_the_binary_body_is_verified_as_sent() {
     let f = default_fixture();
+    use base64::Engine;
     let body = cyclesoftware_body("evt-11", "sales_order.updated");
-    let event = http_api_event(
-        "/cyclesoftware",
-        &cyclesoftware_headers(DEV_SECRET, &body),
-        &body,
-    );
+    let mut event =
+        webhook_tests::samples::vendor("cyclesoftware").event("sales_order.updated", &body);
+    event["body"] = base64::engine::general_purpose::STANDARD
+        .encode(&body)
+        .into();
+    event["isBase64Encoded"] = true.into();
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     let (status, response) = deliver(&f, request).await;
     assert_eq!(

@@ -60,57 +60,6 @@ pub fn cyclesoftware_config(table: &str, fanout: &str) -> Config {
         .expect("valid test configuration")
 }
 
-/// An API Gateway HTTP API (payload format 2.0) event for `POST <path>` with `body`, base64
-/// encoded as API Gateway sends bodies it does not know to be text.
-pub fn http_api_event(path: &str, headers: &[(&str, String)], body: &str) -> serde_json::Value {
-    use base64::Engine;
-    let headers: serde_json::Map<String, serde_json::Value> = headers
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.clone().into()))
-        .collect();
-    serde_json::json!({
-        "version": "2.0",
-        "routeKey": format!("POST {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "requestId": "req-1", "routeKey": format!("POST {path}"),
-            "stage": "$default", "time": "23/Nov/2026:12:00:00 +0000", "timeEpoch": 1_795_435_200_000i64,
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
-                     "sourceIp": "203.0.113.1", "userAgent": "webhook-sender"}
-        },
-        "body": base64::engine::general_purpose::STANDARD.encode(body.as_bytes()),
-        "isBase64Encoded": true
-    })
-}
-
-/// A Revo Xef delivery of `body` as API Gateway hands it to the function, signed with `secret`.
-pub fn revo_xef_event(secret: &str, body: &str) -> serde_json::Value {
-    let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");
-    http_api_event(
-        "/revo-xef",
-        &[
-            ("content-type", "application/json".to_string()),
-            (
-                webhook_core::vendors::revo_xef::SIGNATURE_HEADER,
-                sign(&secret, body.as_bytes()),
-            ),
-        ],
-        body,
-    )
-}
-
-/// The headers CycleSoftware sends with `body`, signed with `secret`.
-pub fn cyclesoftware_headers(secret: &str, body: &str) -> Vec<(&'static str, String)> {
-    let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");
-    vec![
-        ("content-type", "application/json".to_string()),
-        (SIGNATURE_HEADER, sign(&secret, body.as_bytes())),
-    ]
-}
-
 /// The status code and JSON body of a response.
 pub fn status_and_json(response: &lambda_http::Response<Body>) -> (u16, serde_json::Value) {
     let body: &[u8] = response.body().as_ref();

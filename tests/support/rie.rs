@@ -160,12 +160,6 @@ impl Function {
         self
     }
 
-    /// Removes one variable.
-    pub fn env_remove(mut self, name: &str) -> Self {
-        self.environment.retain(|(existing, _)| existing != name);
-        self
-    }
-
     /// Starts the emulator with the binary as its runtime; ready to invoke when this returns.
     pub async fn start(self) -> Running {
         let emulator = emulator();

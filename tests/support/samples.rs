@@ -75,6 +75,12 @@ impl SampleVendor {
         }
     }
 
+    /// The same vendor, its events authenticated with `secret` (a forged one, say) instead.
+    pub fn with_secret(mut self, secret: &str) -> Self {
+        self.secret = secret.to_string();
+        self
+    }
+
     /// Its scheme when `AUTH_SCHEME` is unset.
     pub fn scheme(&self) -> Scheme {
         match (self.registered.authentication)() {

@@ -3,7 +3,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
+use webhook_core::vendors::cyclesoftware::SIGNATURE_HEADER;
+use webhook_tests::deliveries::DEV_SECRET;
 use webhook_tests::moto;
 use webhook_tests::replay::{envelope, RunningFunction};
 use webhook_tests::rie::{is_position_dependent, status_and_body, Answer, Function};
@@ -34,9 +35,13 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         "/../../shared/fixtures/cyclesoftware/sales_order.updated.json"
     );
     let body = std::fs::read_to_string(fixture).unwrap();
-    let headers = cyclesoftware_headers(DEV_SECRET, &body);
-    let signature = headers[1].1.clone();
-    let event = http_api_event("/cyclesoftware", &headers, &body).to_string();
+    let vendor = samples::vendor("cyclesoftware");
+    let event = vendor.event("sales_order.updated", &body);
+    let signature = event["headers"][SIGNATURE_HEADER]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let event = event.to_string();
 
     let (status, first) = status_and_body(function.invoke(&event).await);
     assert_eq!((status, first["status"].as_str()), (200, Some("accepted")));
@@ -46,12 +51,8 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         (200, Some("duplicate"))
     );
     assert_eq!(first["id"], second["id"]);
-    let forged = http_api_event(
-        "/cyclesoftware",
-        &cyclesoftware_headers("forged", &body),
-        &body,
-    )
-    .to_string();
+    let forged = vendor.with_secret("forged");
+    let forged = forged.event("sales_order.updated", &body).to_string();
     assert_eq!(
         status_and_body(function.invoke(&forged).await),
         (401, serde_json::json!({"error": "unauthorized"}))

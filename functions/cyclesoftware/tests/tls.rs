@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use webhook_tests::deliveries::{cyclesoftware_headers, http_api_event, DEV_SECRET};
+use webhook_tests::deliveries::DEV_SECRET;
 use webhook_tests::moto::{self, Moto};
 use webhook_tests::rie::status_and_body;
 use webhook_tests::runtime::{function_command, RuntimeApi};
@@ -44,12 +44,9 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         "/../../shared/fixtures/cyclesoftware/sales_order.updated.json"
     ))
     .unwrap();
-    let event = http_api_event(
-        "/cyclesoftware",
-        &cyclesoftware_headers(DEV_SECRET, &body),
-        &body,
-    )
-    .to_string();
+    let event = samples::vendor("cyclesoftware")
+        .event("sales_order.updated", &body)
+        .to_string();
     let start = |runtime: &RuntimeApi, table: &str, roots: Option<&Path>, config: Option<&Path>| {
         let mut command = function_command(BINARY, runtime.address(), &moto.endpoint);
         command

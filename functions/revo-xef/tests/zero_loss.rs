@@ -15,35 +15,38 @@ use webhook_core::deadline::Deadline;
 use webhook_core::event::body_digest;
 use webhook_core::limits::is_valid_group_id;
 use webhook_core::vendors::{body_key, published_payload};
-use webhook_tests::deliveries::revo_xef_event;
 use webhook_tests::moto::{self, envelope_fields, Received};
 use webhook_tests::proxy::{AwsProxy, Fault};
 use webhook_tests::rie::{status_and_body, Function, Running};
+use webhook_tests::samples::{self, SampleVendor};
 use webhook_tests::stack::Stack;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_revo-xef");
-const SECRET: &str = "zero-loss-secret";
-
 fn order(id: &str, note: &str) -> String {
     format!(r#"{{"event":"order.created","data":{{"id":{id},"total":12.5,"note":"{note}"}}}}"#)
 }
 
-fn pk_of(body: &str) -> String {
-    let event_type = serde_json::from_str::<Value>(body).unwrap()["event"]
+fn event_of(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["event"]
         .as_str()
         .unwrap()
-        .to_string();
-    format!(
-        "revo-xef#{}",
-        body_key(&event_type, &body_digest(body.as_bytes()))
-    )
+        .to_string()
+}
+
+fn pk_of(body: &str) -> String {
+    let key = body_key(&event_of(body), &body_digest(body.as_bytes()));
+    format!("revo-xef#{key}")
+}
+
+fn revo_xef() -> SampleVendor {
+    samples::vendor("revo-xef")
 }
 
 async fn start(stack: &Stack, endpoint: &str, fanout: &str, extra: &[(&str, &str)]) -> Running {
     let mut function = Function::new(BINARY, endpoint)
         .env(EVENTS_TABLE, &stack.table)
         .env(FANOUT, fanout)
-        .env(WEBHOOK_SECRETS, SECRET);
+        .env(WEBHOOK_SECRETS, revo_xef().secret);
     for (name, value) in extra {
         function = function.env(*name, *value);
     }
@@ -53,7 +56,7 @@ async fn start(stack: &Stack, endpoint: &str, fanout: &str, extra: &[(&str, &str
 async fn deliver(function: &Running, body: &str) -> (u64, Value) {
     status_and_body(
         function
-            .invoke(&revo_xef_event(SECRET, body).to_string())
+            .invoke(&revo_xef().event(&event_of(body), body).to_string())
             .await,
     )
 }
