@@ -49,28 +49,12 @@ Examples:
 #[command(name = "webhooks", version, about = ABOUT, after_help = EXIT_CODES_HELP)]
 struct Cli {
     #[command(flatten)]
-    location: LocationArgs,
+    location: Location,
     /// One JSON object per line instead of a table (for scripts and jq).
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Args)]
-struct LocationArgs {
-    /// The deployed CloudFormation stack (as `sam deploy` named it).
-    #[arg(long, env = "WEBHOOKS_STACK", global = true, conflicts_with = "table")]
-    stack: Option<String>,
-    /// The events table, instead of --stack.
-    #[arg(long, env = "WEBHOOKS_TABLE", global = true)]
-    table: Option<String>,
-    /// The republisher function whose routing replays use (found from --stack by default).
-    #[arg(long, env = "WEBHOOKS_REPUBLISHER", global = true)]
-    republisher: Option<String>,
-    /// The AWS region (default: AWS_REGION, or the profile's region).
-    #[arg(long, global = true)]
-    region: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,8 +108,8 @@ struct TimeArgs {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// The vendor: cyclesoftware, wayke, service-order-hub or revo-xef.
-    #[arg(long)]
+    /// The vendor.
+    #[arg(long, value_parser = vendors::ALL)]
     vendor: String,
     /// Default: the last 24 hours.
     #[command(flatten)]
@@ -149,8 +133,8 @@ enum StatusArg {
 
 #[derive(Debug, Args)]
 struct RangeReplayArgs {
-    /// The vendor: cyclesoftware, wayke, service-order-hub or revo-xef.
-    #[arg(long)]
+    /// The vendor.
+    #[arg(long, value_parser = vendors::ALL)]
     vendor: String,
     /// Start of the range, inclusive (RFC 3339: 2026-11-01T00:00:00Z).
     #[arg(long)]
@@ -171,8 +155,8 @@ struct StatsArgs {
     /// How far back from now (default 24h): 30m, 1h, 7d.
     #[arg(long, default_value = "24h")]
     since: String,
-    /// Only this vendor (default: all four).
-    #[arg(long)]
+    /// Only this vendor (default: all).
+    #[arg(long, value_parser = vendors::ALL)]
     vendor: Option<String>,
 }
 
@@ -195,17 +179,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, output: &mut Output) -> Result<(), CliError> {
-    let location = Location {
-        stack: cli.location.stack,
-        table: cli.location.table,
-        republisher: cli.location.republisher,
-        region: cli.location.region,
-    };
+    let location = cli.location;
     let now = OffsetDateTime::now_utc();
     match cli.command {
         Command::Events(EventsCommand::List(args)) => {
             let query = ListQuery {
-                vendor: known_vendor(&args.vendor)?.to_string(),
+                vendor: args.vendor,
                 window: window(&args.time, Duration::DAY, now)?,
                 status: args.status.map(|status| match status {
                     StatusArg::Received => Status::Received,
@@ -228,7 +207,7 @@ async fn run(cli: Cli, output: &mut Output) -> Result<(), CliError> {
         }
         Command::Replay(args) => {
             let selection = Selection::Range {
-                vendor: known_vendor(&args.vendor)?.to_string(),
+                vendor: args.vendor,
                 window: Window::of(None, Some(&args.from), Some(&args.to), Duration::DAY, now)?,
                 event_type: args.event_type,
             };
@@ -236,7 +215,7 @@ async fn run(cli: Cli, output: &mut Output) -> Result<(), CliError> {
         }
         Command::Stats(args) => {
             let vendors: Vec<&str> = match &args.vendor {
-                Some(vendor) => vec![known_vendor(vendor)?],
+                Some(vendor) => vec![vendor],
                 None => vendors::ALL.to_vec(),
             };
             let window = Window::of(Some(&args.since), None, None, Duration::DAY, now)?;
@@ -275,19 +254,6 @@ fn window(time: &TimeArgs, default: Duration, now: OffsetDateTime) -> Result<Win
         default,
         now,
     )
-}
-
-/// `name` if it is one of the vendors, else a usage error listing them.
-fn known_vendor(name: &str) -> Result<&'static str, CliError> {
-    vendors::ALL
-        .into_iter()
-        .find(|vendor| *vendor == name)
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "unknown vendor {name:?}: one of {}",
-                vendors::ALL.join(", ")
-            ))
-        })
 }
 
 #[cfg(test)]

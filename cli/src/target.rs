@@ -23,11 +23,19 @@ pub const TABLE_RESOURCE: &str = "EventsTable";
 pub const REPUBLISHER_RESOURCE: &str = "RepublisherFunction";
 
 /// Where the events are, as the command line says.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Location {
+    /// The deployed CloudFormation stack (as `sam deploy` named it).
+    #[arg(long, env = "WEBHOOKS_STACK", global = true, conflicts_with = "table")]
     pub stack: Option<String>,
+    /// The events table, instead of --stack.
+    #[arg(long, env = "WEBHOOKS_TABLE", global = true)]
     pub table: Option<String>,
+    /// The republisher function whose routing replays use (found from --stack by default).
+    #[arg(long, env = "WEBHOOKS_REPUBLISHER", global = true)]
     pub republisher: Option<String>,
+    /// The AWS region (default: AWS_REGION, or the profile's region).
+    #[arg(long, global = true)]
     pub region: Option<String>,
 }
 

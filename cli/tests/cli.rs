@@ -715,7 +715,7 @@ async fn wrong_names_missing_credentials_and_bad_input_get_clear_errors_and_thei
                 &environment,
             ),
             2,
-            "unknown vendor \"acme\"",
+            "invalid value 'acme' for '--vendor <VENDOR>'",
         ),
         (
             run(
