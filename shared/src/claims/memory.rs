@@ -124,16 +124,6 @@ fn expired(item: &Item, now: OffsetDateTime) -> bool {
     number_of(item, ATTR_EXPIRES_AT).is_some_and(|at| at < now.unix_timestamp())
 }
 
-/// `SET attribute = value`.
-fn set(item: &mut Item, attribute: &str, value: AttributeValue) {
-    match item.get_mut(attribute) {
-        Some(stored) => *stored = value,
-        None => {
-            item.insert(attribute.to_string(), value);
-        }
-    }
-}
-
 /// `ADD publishedQueues :queues`: the string set gains the queues it lacks (kept in the order
 /// they were added). DynamoDB refuses an empty set, so the adapter sends none; neither is one
 /// added here.
@@ -142,7 +132,7 @@ fn add_published(item: &mut Item, published: &[String]) {
         return;
     }
     if !matches!(item.get(ATTR_PUBLISHED_QUEUES), Some(AttributeValue::Ss(_))) {
-        set(item, ATTR_PUBLISHED_QUEUES, AttributeValue::Ss(Vec::new()));
+        item.insert(ATTR_PUBLISHED_QUEUES.into(), AttributeValue::Ss(Vec::new()));
     }
     if let Some(AttributeValue::Ss(queues)) = item.get_mut(ATTR_PUBLISHED_QUEUES) {
         for queue in published {
@@ -212,8 +202,8 @@ impl ClaimStore for MemoryStore {
                     && number_of(item, ATTR_LEASE_UNTIL)
                         .is_some_and(|until| until < now.unix_timestamp()) =>
             {
-                set(item, ATTR_LEASE_UNTIL, number(lease.until));
-                set(item, ATTR_LEASE_TOKEN, text(lease.token.as_str()));
+                item.insert(ATTR_LEASE_UNTIL.into(), number(lease.until));
+                item.insert(ATTR_LEASE_TOKEN.into(), text(lease.token.as_str()));
                 Ok(TakeOutcome::Taken(Box::new(from_item(item)?)))
             }
             Some(item) => Ok(TakeOutcome::Refused(Some(Box::new(from_item(item)?)))),
@@ -234,7 +224,7 @@ impl ClaimStore for MemoryStore {
             return Ok(Holding::Lost);
         };
         add_published(item, published);
-        set(item, ATTR_LEASE_UNTIL, number(now.unix_timestamp() - 1));
+        item.insert(ATTR_LEASE_UNTIL.into(), number(now.unix_timestamp() - 1));
         Ok(Holding::Held)
     }
 
@@ -252,9 +242,9 @@ impl ClaimStore for MemoryStore {
             return Ok(Holding::Lost);
         };
         add_published(item, published);
-        set(item, ATTR_STATUS, text(Status::Published.as_str()));
-        set(item, ATTR_PUBLISHED_AT, text(&rfc3339(at)));
-        set(item, ATTR_EXPIRES_AT, number(expires_at));
+        item.insert(ATTR_STATUS.into(), text(Status::Published.as_str()));
+        item.insert(ATTR_PUBLISHED_AT.into(), text(&rfc3339(at)));
+        item.insert(ATTR_EXPIRES_AT.into(), number(expires_at));
         item.remove(ATTR_PENDING_VENDOR);
         Ok(Holding::Held)
     }
