@@ -125,30 +125,34 @@ pub struct Function {
     environment: Vec<(String, String)>,
 }
 
+/// The environment Lambda gives the process of `binary`: nothing of the test's own but `PATH`,
+/// dummy credentials, JSON logs, eu-west-1, and AWS reached at `aws_endpoint`.
+pub fn lambda_environment(binary: &str, aws_endpoint: &str) -> Vec<(String, String)> {
+    let name = Path::new(binary)
+        .file_name()
+        .map_or_else(|| binary.to_string(), |n| n.to_string_lossy().into_owned());
+    [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("AWS_LAMBDA_FUNCTION_NAME", name),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_string()),
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_string()),
+        ("AWS_REGION", "eu-west-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("AWS_ENDPOINT_URL", aws_endpoint.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect()
+}
+
 impl Function {
-    /// `binary`, configured by its environment only (nothing of the test's own but `PATH`), with
-    /// dummy credentials, JSON logs, in eu-west-1, and AWS reached at `aws_endpoint`.
+    /// `binary`, with the environment Lambda gives it ([`lambda_environment`]).
     pub fn new(binary: &str, aws_endpoint: &str) -> Self {
-        let name = Path::new(binary)
-            .file_name()
-            .map_or_else(|| binary.to_string(), |n| n.to_string_lossy().into_owned());
-        let environment = [
-            ("PATH", std::env::var("PATH").unwrap_or_default()),
-            ("AWS_LAMBDA_FUNCTION_NAME", name),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_string()),
-            ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_string()),
-            ("AWS_REGION", "eu-west-1".to_string()),
-            ("AWS_ACCESS_KEY_ID", "test".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-            ("AWS_ENDPOINT_URL", aws_endpoint.to_string()),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect();
         Self {
             binary: under_test(binary),
-            environment,
+            environment: lambda_environment(binary, aws_endpoint),
         }
     }
 

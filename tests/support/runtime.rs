@@ -15,32 +15,21 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 pub use crate::rie::Answer;
+use crate::rie::{lambda_environment, under_test};
 
-/// A command that runs a function binary as Lambda would: against `runtime_api`, configured by
-/// environment only (nothing of the test's own environment but `PATH`), with dummy credentials
-/// and AWS reached at `aws_endpoint`.
+/// A command that runs a function binary as Lambda would: against `runtime_api`, with the
+/// environment Lambda gives it ([`lambda_environment`]) and the version the emulator would add.
 pub fn function_command(
     binary: &str,
     runtime_api: &str,
     aws_endpoint: &str,
 ) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(crate::rie::under_test(binary));
+    let mut command = tokio::process::Command::new(under_test(binary));
     command
         .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(lambda_environment(binary, aws_endpoint))
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-        .env(
-            "AWS_LAMBDA_FUNCTION_NAME",
-            binary.rsplit('/').next().unwrap_or(binary),
-        )
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", aws_endpoint)
         .kill_on_drop(true);
     command
 }
