@@ -492,24 +492,9 @@ where
             .into_iter()
             .filter(|queue| !claim.published_queues.iter().any(|known| known == queue))
             .collect();
-        let results = join_all(
-            missing
-                .iter()
-                .map(|queue| bounded(deadline, "publish", self.publisher.publish(queue, message))),
-        )
-        .await;
-        let sent: Vec<String> = missing
-            .iter()
-            .zip(&results)
-            .filter(|(_, result)| matches!(result, Ok(Ok(()))))
-            .map(|(queue, _)| (*queue).to_string())
-            .collect();
+        let (sent, failed) = self.send(&missing, message, deadline, "publish").await;
         let pk = claim.pk();
-        if let Some(error) = results.into_iter().find_map(|result| match result {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(ClaimError::Publish(error)),
-            Err(out_of_time) => Some(out_of_time),
-        }) {
+        if let Some(error) = failed {
             tracing::warn!(
                 vendor = %event.vendor,
                 dedupe_key = %event.dedupe_key,
@@ -563,26 +548,33 @@ where
             .queues_for(&event.vendor, &event.event_type)
             .ok_or_else(|| ClaimError::NoRouting(event.vendor.clone()))?;
         let message = Message::of(event);
-        let results = join_all(
-            routed
-                .iter()
-                .map(|queue| bounded(deadline, "replay", self.publisher.publish(queue, &message))),
-        )
-        .await;
-        let mut sent = 0;
-        let mut first_error = None;
-        for result in results {
-            match result {
-                Ok(Ok(())) => sent += 1,
-                Ok(Err(error)) => {
-                    first_error.get_or_insert(ClaimError::Publish(error));
-                }
-                Err(out_of_time) => {
-                    first_error.get_or_insert(out_of_time);
+        let (sent, failed) = self.send(&routed, &message, deadline, "replay").await;
+        failed.map_or(Ok(sent.len()), Err)
+    }
+
+    /// Sends `message` to every queue of `queues` at once, each call under `deadline` (`step`
+    /// names it when time runs out): the queues that took it, and the first error of the others.
+    async fn send(
+        &self,
+        queues: &[&str],
+        message: &Message,
+        deadline: &Deadline,
+        step: &'static str,
+    ) -> (Vec<String>, Option<ClaimError>) {
+        let calls = queues
+            .iter()
+            .map(|queue| bounded(deadline, step, self.publisher.publish(queue, message)));
+        let mut sent = Vec::with_capacity(queues.len());
+        let mut failed = None;
+        for (queue, result) in queues.iter().zip(join_all(calls).await) {
+            match result.and_then(|published| published.map_err(ClaimError::Publish)) {
+                Ok(()) => sent.push((*queue).to_string()),
+                Err(error) => {
+                    failed.get_or_insert(error);
                 }
             }
         }
-        first_error.map_or(Ok(sent), Err)
+        (sent, failed)
     }
 }
 
