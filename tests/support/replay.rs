@@ -19,22 +19,8 @@ use crate::stack::Stack;
 /// message carrying the event's type and the vendor's published payload of its body (the body
 /// byte for byte, but for Revo Xef's normalised forms).
 pub async fn replay_samples(binary: &str, vendor: &str) {
-    let vendor = samples::vendor(vendor);
-    let moto = moto::moto();
-    let stack = Stack::new(1).await;
-    let (dynamodb, sqs, table, queue) =
-        (&stack.dynamodb, &stack.sqs, &stack.table, &stack.queues[0]);
-    let mut function = Function::new(binary, &moto.endpoint);
-    for (name, value) in env_of(&vendor) {
-        function = function.env(name, value);
-    }
-    let function = function
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("EVENTS_TABLE", table)
-        .env("FANOUT", format!("*={queue}"))
-        .start()
-        .await;
-
+    let function = RunningFunction::start(binary, vendor, &[]).await;
+    let vendor = function.vendor.clone();
     let files = samples::event_files(&vendor);
     assert!(!files.is_empty(), "no sample events for {}", vendor.name);
     let mut expected = Vec::new();
@@ -49,25 +35,21 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
             .to_string_lossy()
             .into_owned();
 
-        let (status, _) = status_and_body(
-            function
-                .invoke(&tampered(&vendor, &event).to_string())
-                .await,
-        );
+        let (status, _) = function.deliver(&tampered(&vendor, &event)).await;
         assert_eq!(status, 401, "{name}: altered credentials");
         assert_eq!(
-            item_count(dynamodb, table).await,
+            function.stack.item_count().await,
             index,
             "{name}: a refused event was stored"
         );
 
-        let (status, first) = status_and_body(function.invoke(&event.to_string()).await);
+        let (status, first) = function.deliver(&event).await;
         assert_eq!(
             (status, first["status"].as_str()),
             (200, Some("accepted")),
             "{name}: {first}"
         );
-        let (status, second) = status_and_body(function.invoke(&event.to_string()).await);
+        let (status, second) = function.deliver(&event).await;
         assert_eq!(
             (status, second["status"].as_str()),
             (200, Some("duplicate")),
@@ -84,8 +66,11 @@ pub async fn replay_samples(binary: &str, vendor: &str) {
         ));
         expected.push((event_type, payload));
     }
-    assert_eq!(item_count(dynamodb, table).await, files.len());
-    let mut published: Vec<(String, String)> = moto::drain(sqs, queue)
+    assert_eq!(function.stack.item_count().await, files.len());
+    // The standard queue: a FIFO queue hands out no more of a group while ten are in flight.
+    let mut published: Vec<(String, String)> = function
+        .stack
+        .drain(0)
         .await
         .into_iter()
         .map(|message| {
@@ -339,17 +324,6 @@ fn tampered(vendor: &SampleVendor, event: &Value) -> Value {
     event
 }
 
-async fn item_count(client: &aws_sdk_dynamodb::Client, table: &str) -> usize {
-    let count = client
-        .scan()
-        .table_name(table)
-        .send()
-        .await
-        .expect("scan")
-        .count();
-    usize::try_from(count).unwrap_or_default()
-}
-
 /// A vendor's function binary running as Lambda runs it, under AWS's Lambda Runtime Interface
 /// Emulator with a fresh table in moto, configured as `events/env.json` says but for the table
 /// and `FANOUT`: every event goes to a standard queue and a FIFO queue of its own.
@@ -400,6 +374,11 @@ impl RunningFunction {
     /// development secret.
     pub async fn deliver_body(&self, event_type: &str, body: &str) -> (u64, Value) {
         self.deliver(&self.vendor.event(event_type, body)).await
+    }
+
+    /// Stops the function; its log output.
+    pub async fn stop(self) -> String {
+        self.function.stop().await
     }
 
     /// The messages on the standard queue and on the FIFO queue, which must carry the same
