@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use time::Duration;
-use webhook_core::claims::{Claim, ClaimReader, Claims, DynamoStore};
+use webhook_core::claims::{Claims, DynamoStore};
 use webhook_core::clock::SystemClock;
 use webhook_core::config::RepublisherConfig;
 use webhook_core::deadline::Deadline;
@@ -167,16 +167,8 @@ impl Replayer {
     /// Sends one event again: how many messages went out, or `None` if it is gone.
     async fn replay_one(&self, pk: &str) -> Result<Option<usize>, String> {
         let deadline = Deadline::after(self.claim_deadline);
-        let claim: Option<Claim> = self.store().load(pk).await.map_err(|e| e.to_string())?;
-        match claim {
-            Some(claim) => self
-                .claims
-                .replay(&claim, &deadline)
-                .await
-                .map(Some)
-                .map_err(|error| error.to_string()),
-            None => Ok(None),
-        }
+        let replayed = self.claims.replay_stored(pk, &deadline).await;
+        replayed.map_err(|error| error.to_string())
     }
 
     /// Lists each selected event and the queues the routing sends it to now; sends nothing.

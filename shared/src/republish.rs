@@ -305,7 +305,11 @@ where
             .ok_or(ReplayError::OutOfTime)??;
         let claim_deadline = Deadline::after(self.claim_deadline).earliest(budget);
         let results: Vec<Result<usize, ClaimError>> = stream::iter(page.pks)
-            .map(|pk| async move { self.replay_one(&pk, &claim_deadline).await })
+            // A claim swept since the index read has nothing to send.
+            .map(|pk| async move {
+                let sent = self.claims.replay_stored(&pk, &claim_deadline).await?;
+                Ok(sent.unwrap_or(0))
+            })
             .buffer_unordered(SWEEP_CONCURRENCY)
             .collect()
             .await;
@@ -333,18 +337,6 @@ where
             "replay page done"
         );
         Ok(report)
-    }
-
-    async fn replay_one(&self, pk: &str, deadline: &Deadline) -> Result<usize, ClaimError> {
-        let loaded = deadline
-            .bound(self.claims.store().load(pk))
-            .await
-            .ok_or(ClaimError::OutOfTime { step: "load" })??;
-        match loaded {
-            Some(claim) => self.claims.replay(&claim, deadline).await,
-            // Expired and swept between the index read and now: nothing to send.
-            None => Ok(0),
-        }
     }
 }
 

@@ -552,6 +552,22 @@ where
         failed.map_or(Ok(sent.len()), Err)
     }
 
+    /// [`Self::replay`] of the claim stored under `pk`; `None` when there is none (it expired
+    /// and was swept since its key was read).
+    pub async fn replay_stored(
+        &self,
+        pk: &str,
+        deadline: &Deadline,
+    ) -> Result<Option<usize>, ClaimError>
+    where
+        S: ClaimReader,
+    {
+        match bounded(deadline, "load", self.store.load(pk)).await?? {
+            Some(claim) => self.replay(&claim, deadline).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Sends `message` to every queue of `queues` at once, each call under `deadline` (`step`
     /// names it when time runs out): the queues that took it, and the first error of the others.
     async fn send(
