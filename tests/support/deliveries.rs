@@ -26,13 +26,12 @@ pub fn cyclesoftware_body(id: &str, event_name: &str) -> String {
 /// `body` as CycleSoftware posts it, signed with `secret`.
 pub fn signed_with(secret: &str, body: &str) -> Request {
     let secret = Secret::new(secret.as_bytes()).expect("non-empty secret");
-    HttpRequest::builder()
-        .method("POST")
-        .uri("https://example.execute-api.eu-west-1.amazonaws.com/cyclesoftware")
-        .header("content-type", "application/json")
-        .header(SIGNATURE_HEADER, sign(&secret, body.as_bytes()))
-        .body(Body::from(body.to_string()))
-        .expect("valid request")
+    let headers = [
+        ("content-type".into(), "application/json".into()),
+        (SIGNATURE_HEADER.into(), sign(&secret, body.as_bytes())),
+    ];
+    let url = "https://example.execute-api.eu-west-1.amazonaws.com/cyclesoftware";
+    request("POST", url, &headers, body)
 }
 
 /// `body` signed with the development secret.
@@ -42,22 +41,17 @@ pub fn signed(body: &str) -> Request {
 
 /// `body` with no signature header.
 pub fn unsigned(body: &str) -> Request {
-    HttpRequest::builder()
-        .method("POST")
-        .uri("/cyclesoftware")
-        .body(Body::from(body.to_string()))
-        .expect("valid request")
+    request("POST", "/cyclesoftware", &[], body)
 }
 
 /// The CycleSoftware configuration for `table` and the `FANOUT` rules given.
 pub fn cyclesoftware_config(table: &str, fanout: &str) -> Config {
-    let variables = HashMap::from([
-        (config::EVENTS_TABLE, table.to_string()),
-        (config::FANOUT, fanout.to_string()),
-        (config::WEBHOOK_SECRETS, DEV_SECRET.to_string()),
-    ]);
-    Config::from_lookup(&CycleSoftware, |name| variables.get(name).cloned())
-        .expect("valid test configuration")
+    let variables = [
+        (config::EVENTS_TABLE, table),
+        (config::FANOUT, fanout),
+        (config::WEBHOOK_SECRETS, DEV_SECRET),
+    ];
+    vendor_config(&CycleSoftware, &variables)
 }
 
 /// The status code and JSON body of a response.

@@ -87,7 +87,6 @@ impl Moto {
         })
     }
 
-    /// SDK configuration reaching this server with dummy credentials.
     /// The SDK configuration of the tests' own clients of this moto: [`sdk_config_for`], with
     /// time enough for moto's first answers (it loads a service's code on its first request,
     /// which takes seconds on a loaded machine) instead of the functions' 2 s per attempt.
