@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use serde_json::{json, Value};
-use webhook_core::claims::{Claim, ClaimReader, ClaimSummary, DynamoStore, Status};
+use webhook_core::claims::{Claim, ClaimReader, ClaimSummary, DynamoStore, Order, Status};
 use webhook_core::fanout::glob_matches;
 
 use crate::error::CliError;
@@ -30,12 +30,13 @@ pub async fn list(store: &DynamoStore, query: &ListQuery) -> Result<Vec<ClaimSum
     let mut cursor = None;
     loop {
         let page = store
-            .received_newest_first(
+            .received(
                 &query.vendor,
                 &query.window.from,
                 &query.window.to,
                 LIST_PAGE,
                 cursor.as_ref(),
+                Order::NewestFirst,
             )
             .await?;
         for summary in store.summaries(&page.pks).await? {

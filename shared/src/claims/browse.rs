@@ -14,8 +14,7 @@ use super::dynamo::{
     ATTR_OCCURRED_AT, ATTR_PUBLISHED_AT, ATTR_PUBLISHED_QUEUES, ATTR_STATUS,
 };
 use super::{
-    Cursor, DynamoStore, Page, Status, StoreError, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR,
-    RECEIVED_INDEX,
+    DynamoStore, Status, StoreError, ATTR_PK, ATTR_RECEIVED_AT, ATTR_VENDOR, RECEIVED_INDEX,
 };
 use crate::event::event_id;
 
@@ -64,20 +63,6 @@ const SUMMARY_ATTRIBUTES: [&str; 11] = [
 ];
 
 impl DynamoStore {
-    /// `vendor`'s claims received in `[from, to)` (RFC 3339, as stored), newest first, at most
-    /// `limit`, starting after `after`.
-    pub async fn received_newest_first(
-        &self,
-        vendor: &str,
-        from: &str,
-        to: &str,
-        limit: usize,
-        after: Option<&Cursor>,
-    ) -> Result<Page, StoreError> {
-        self.query_received(vendor, from, to, limit, after, Order::NewestFirst)
-            .await
-    }
-
     /// The keys of every claim of `vendor` received in `[from, to)`, oldest first, read from
     /// the receipt index a page of [`RANGE_PAGE`] at a time.
     pub async fn all_received_between(
@@ -90,7 +75,7 @@ impl DynamoStore {
         let mut cursor = None;
         loop {
             let page = self
-                .query_received(
+                .received(
                     vendor,
                     from,
                     to,

@@ -326,14 +326,14 @@ impl ClaimReader for DynamoStore {
         limit: usize,
         after: Option<&Cursor>,
     ) -> Result<Page, StoreError> {
-        self.query_received(vendor, from, to, limit, after, Order::OldestFirst)
+        self.received(vendor, from, to, limit, after, Order::OldestFirst)
             .await
     }
 }
 
 /// The order of a range read from [`RECEIVED_INDEX`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Order {
+pub enum Order {
     OldestFirst,
     NewestFirst,
 }
@@ -342,7 +342,7 @@ impl DynamoStore {
     /// `vendor`'s claims received in `[from, to)` (RFC 3339, as stored), in `order`, at most
     /// `limit`, starting after `after`.
     #[tracing::instrument(name = "dynamodb.Query", skip_all, fields(table = %self.table))]
-    pub(super) async fn query_received(
+    pub async fn received(
         &self,
         vendor: &str,
         from: &str,

@@ -59,7 +59,7 @@ use crate::limits::MAX_MESSAGE_BYTES;
 
 pub use browse::{id_of_pk, ClaimSummary, BATCH_GET_MAX};
 pub use dynamo::{
-    item_size, DynamoStore, ATTR_EXPIRES_AT, ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK,
+    item_size, DynamoStore, Order, ATTR_EXPIRES_AT, ATTR_LEASE_UNTIL, ATTR_PENDING_VENDOR, ATTR_PK,
     ATTR_RECEIVED_AT, ATTR_VENDOR, PENDING_INDEX, RECEIVED_INDEX,
 };
 #[cfg(any(test, feature = "test-util"))]
