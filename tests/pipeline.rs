@@ -330,8 +330,8 @@ async fn given_a_signed_event_older_than_the_dedupe_window_then_it_is_refused_as
 
 #[tokio::test]
 async fn given_an_api_gateway_http_api_event_then_the_binary_body_is_verified_as_sent() {
-    let f = default_fixture();
     use base64::Engine;
+    let f = default_fixture();
     let body = cyclesoftware_body("evt-11", "sales_order.updated");
     let mut event =
         webhook_tests::samples::vendor("cyclesoftware").event("sales_order.updated", &body);

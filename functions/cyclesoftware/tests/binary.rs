@@ -4,7 +4,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use webhook_core::vendors::cyclesoftware::SIGNATURE_HEADER;
-use webhook_tests::deliveries::DEV_SECRET;
 use webhook_tests::moto;
 use webhook_tests::replay::{envelope, RunningFunction};
 use webhook_tests::rie::{is_position_dependent, status_and_body, Answer, Function};
@@ -18,10 +17,12 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
     let moto = moto::moto();
     let stack = Stack::new(1).await;
     let (sqs, table, queue) = (&stack.sqs, &stack.table, &stack.queues[0]);
+    // The development secret signs the deliveries.
+    let vendor = samples::vendor("cyclesoftware");
     let function = Function::new(BINARY, &moto.endpoint)
         .env("EVENTS_TABLE", table)
         .env("FANOUT", format!("*={queue}"))
-        .env("WEBHOOK_SECRETS", format!("{DEV_SECRET},older-secret"))
+        .env("WEBHOOK_SECRETS", format!("{},older-secret", vendor.secret))
         // The fixture is a 2022 recording: keep it inside the (signed-timestamp) replay window.
         .env(
             "DEDUPE_TTL_DAYS",
@@ -35,7 +36,6 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         "/../../shared/fixtures/cyclesoftware/sales_order.updated.json"
     );
     let body = std::fs::read_to_string(fixture).unwrap();
-    let vendor = samples::vendor("cyclesoftware");
     let event = vendor.event("sales_order.updated", &body);
     let signature = event["headers"][SIGNATURE_HEADER]
         .as_str()
@@ -51,7 +51,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         (200, Some("duplicate"))
     );
     assert_eq!(first["id"], second["id"]);
-    let forged = vendor.with_secret("forged");
+    let forged = vendor.clone().with_secret("forged");
     let forged = forged.event("sales_order.updated", &body).to_string();
     assert_eq!(
         status_and_body(function.invoke(&forged).await),
@@ -84,7 +84,7 @@ async fn the_binary_takes_in_deliveries_end_to_end_and_logs_no_secret() {
         eprintln!("{logs}");
     }
     for secret_or_personal in [
-        DEV_SECRET,
+        vendor.secret.as_str(),
         "older-secret",
         signature.as_str(),
         "test@test.nl",

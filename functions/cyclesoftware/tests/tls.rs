@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use webhook_tests::deliveries::DEV_SECRET;
 use webhook_tests::moto::{self, Moto};
 use webhook_tests::rie::status_and_body;
 use webhook_tests::runtime::{function_command, RuntimeApi};
@@ -44,15 +43,15 @@ async fn dynamodb_and_sqs_are_reached_over_verified_tls() {
         "/../../shared/fixtures/cyclesoftware/sales_order.updated.json"
     ))
     .unwrap();
-    let event = samples::vendor("cyclesoftware")
-        .event("sales_order.updated", &body)
-        .to_string();
+    // The development secret signs the delivery.
+    let vendor = samples::vendor("cyclesoftware");
+    let event = vendor.event("sales_order.updated", &body).to_string();
     let start = |runtime: &RuntimeApi, table: &str, roots: Option<&Path>, config: Option<&Path>| {
         let mut command = function_command(BINARY, runtime.address(), &moto.endpoint);
         command
             .env("EVENTS_TABLE", table)
             .env("FANOUT", format!("*={queue}"))
-            .env("WEBHOOK_SECRETS", DEV_SECRET)
+            .env("WEBHOOK_SECRETS", &vendor.secret)
             .env(
                 "DEDUPE_TTL_DAYS",
                 samples::LOCAL_DEDUPE_TTL_DAYS.to_string(),

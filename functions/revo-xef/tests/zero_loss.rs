@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -22,6 +23,7 @@ use webhook_tests::samples::{self, SampleVendor};
 use webhook_tests::stack::Stack;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_revo-xef");
+
 fn order(id: &str, note: &str) -> String {
     format!(r#"{{"event":"order.created","data":{{"id":{id},"total":12.5,"note":"{note}"}}}}"#)
 }
@@ -38,15 +40,17 @@ fn pk_of(body: &str) -> String {
     format!("revo-xef#{key}")
 }
 
-fn revo_xef() -> SampleVendor {
-    samples::vendor("revo-xef")
+/// The sample vendor, read once: its development secret signs the deliveries.
+fn revo_xef() -> &'static SampleVendor {
+    static VENDOR: OnceLock<SampleVendor> = OnceLock::new();
+    VENDOR.get_or_init(|| samples::vendor("revo-xef"))
 }
 
 async fn start(stack: &Stack, endpoint: &str, fanout: &str, extra: &[(&str, &str)]) -> Running {
     let mut function = Function::new(BINARY, endpoint)
         .env(EVENTS_TABLE, &stack.table)
         .env(FANOUT, fanout)
-        .env(WEBHOOK_SECRETS, revo_xef().secret);
+        .env(WEBHOOK_SECRETS, &revo_xef().secret);
     for (name, value) in extra {
         function = function.env(*name, *value);
     }
